@@ -1,0 +1,69 @@
+"""Declarations: what a model reads (inputs) and what it writes (outputs).
+
+A model declares each input once (:class:`InputSpec`: name, units, meaning,
+channel, allowed range, scalar or path) and each output once
+(:class:`OutputSpec`: name, units, long name, extra dimensions).  Priors
+validation, ``dieroll describe``, the run store and the charts all read these.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["InputSpec", "OutputSpec"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A quantity the model reads.
+
+    Attributes
+    ----------
+    name, units, description, channel : str
+    lo, hi : float
+        Allowed range of values (a count is ``lo = 0``; a fraction ``0..1``).
+    path : bool
+        True if the model reads it as a time path (a scalar is then accepted as
+        a constant path).
+    """
+
+    name: str
+    units: str
+    description: str
+    channel: str
+    lo: float = -math.inf
+    hi: float = math.inf
+    path: bool = False
+
+    def allowed(self) -> str:
+        """The allowed range in words."""
+        if self.lo == 0 and self.hi == 1:
+            return "a fraction between 0 and 1"
+        if self.lo == 0 and math.isinf(self.hi):
+            return "zero or more"
+        if math.isinf(self.lo) and math.isinf(self.hi):
+            return "any number"
+        return f"between {self.lo:g} and {self.hi:g}"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """An output the model writes per draw and time step.
+
+    Attributes
+    ----------
+    name, units, long_name : str
+    dims : tuple of (str, tuple of str)
+        Extra dimensions besides ``draw`` and ``time`` with their labels, e.g.
+        ``(("channel", ("tsmc_ascend", ...)), ("metric", ("inference", "training")))``.
+    """
+
+    name: str
+    units: str
+    long_name: str
+    dims: tuple = ()
+
+    @property
+    def size(self) -> int:
+        """Number of series (product of the extra dimensions' sizes)."""
+        return math.prod(len(labels) for _, labels in self.dims) if self.dims else 1

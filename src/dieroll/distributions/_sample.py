@@ -1,0 +1,91 @@
+"""The kernel-side sampler: a distribution's inverse CDF inside numba.
+
+``sample(code, params, aux, u)`` turns a uniform ``u`` in (0, 1) into a draw.
+Truncation first maps ``u`` onto ``[params[6], params[7]]``.  Exact inverse
+CDFs for fixed, uniform, normal, lognormal, triangular, discrete and metalog;
+beta and PERT read the Hermite quantile table built by
+:func:`dieroll.distributions.families.quantile_table`.
+"""
+from __future__ import annotations
+
+import math
+
+from .._jit import kernel
+from ..engine._special import ndtri
+from .base import DISCRETE, FIXED, LOGNORMAL, METALOG, NORMAL, TABLE, TRIANGULAR, UNIFORM
+from .families import TABLE_NODES, TABLE_Z
+
+_H = 2.0 * TABLE_Z / (TABLE_NODES - 1)
+
+
+@kernel
+def _table(aux, n, z):
+    t = (z + TABLE_Z) / _H
+    if t <= 0.0:
+        return aux[0]
+    if t >= n - 1:
+        return aux[n - 1]
+    i = int(t)
+    s = t - i
+    x0, x1 = aux[i], aux[i + 1]
+    m0, m1 = aux[n + i] * _H, aux[n + i + 1] * _H
+    s2 = s * s
+    s3 = s2 * s
+    return ((2 * s3 - 3 * s2 + 1) * x0 + (s3 - 2 * s2 + s) * m0
+            + (-2 * s3 + 3 * s2) * x1 + (s3 - s2) * m1)
+
+
+@kernel
+def _metalog(aux, k, kind, lo, hi, y):
+    L = math.log(y / (1.0 - y))
+    c = y - 0.5
+    m = aux[0]
+    if k > 1:
+        m += aux[1] * L
+    if k > 2:
+        m += aux[2] * c * L
+    if k > 3:
+        m += aux[3] * c
+    if k > 4:
+        m += aux[4] * c * c
+    if kind == 1:
+        return lo + math.exp(m)
+    if kind == 2:
+        return hi - math.exp(-m)
+    if kind == 3:
+        if m > 700.0:
+            return hi
+        e = math.exp(m)
+        return (lo + hi * e) / (1.0 + e)
+    return m
+
+
+@kernel
+def sample(code, params, aux, u):
+    """Inverse-CDF draw for uniform ``u`` (see module docstring)."""
+    u = params[6] + u * (params[7] - params[6])
+    if code == FIXED:
+        return params[0]
+    if code == UNIFORM:
+        return params[0] + u * (params[1] - params[0])
+    if code == NORMAL:
+        return params[0] + params[1] * ndtri(u)
+    if code == LOGNORMAL:
+        return math.exp(params[0] + params[1] * ndtri(u))
+    if code == TABLE:
+        x = _table(aux, int(params[1]), ndtri(u))
+        return params[2] + params[3] * x
+    if code == TRIANGULAR:
+        a, c, b = params[0], params[1], params[2]
+        if u < (c - a) / (b - a):
+            return a + math.sqrt(u * (b - a) * (c - a))
+        return b - math.sqrt((1.0 - u) * (b - a) * (b - c))
+    if code == DISCRETE:
+        n = int(params[1])
+        for i in range(n - 1):
+            if u <= aux[i]:
+                return aux[n + i]
+        return aux[2 * n - 1]
+    if code == METALOG:
+        return _metalog(aux, int(params[1]), int(params[2]), params[3], params[4], u)
+    return math.nan

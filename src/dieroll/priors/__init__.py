@@ -1,0 +1,80 @@
+"""The priors language: load, resolve ``extends``, validate, and build a PriorSet."""
+from __future__ import annotations
+
+import os
+import re
+
+from ..catalog import InputSpec
+from ..errors import PriorsError, Problem
+from .copula import copula_matrix
+from .extends import resolve
+from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
+from .validate import build_prior_set
+
+__all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix",
+           "load_priors"]
+
+_MODEL = object()
+
+
+def _file_for(key: str, merged) -> tuple[str, str]:
+    """File a resolved key path came from, and the key path inside that file."""
+    m = re.match(r"^quantities\.([^.\[]+)", key)
+    if m:
+        name = m.group(1)
+        if ".weights" in key and name in merged.weight_origin:
+            return merged.weight_origin[name], key
+        return merged.origin.get(f"quantities.{name}", merged.files[0]), key
+    m = re.match(r"^run\.([^.\[]+)", key)
+    if m:
+        return merged.origin.get(f"run.{m.group(1)}", merged.files[0]), key
+    m = re.match(r"^correlations\[(\d+)\](.*)$", key)
+    if m and int(m.group(1)) < len(merged.corr_origin):
+        f, i = merged.corr_origin[int(m.group(1))]
+        return f, f"correlations[{i}]{m.group(2)}"
+    return merged.files[0], key
+
+
+def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None | object = _MODEL) -> PriorSet:
+    """Load and validate a priors file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+    catalog : dict of str to InputSpec, or None
+        The inputs the model reads.  By default the baseline China model's; with
+        ``None`` any quantity names are accepted (for your own models).
+
+    Returns
+    -------
+    PriorSet
+
+    Raises
+    ------
+    dieroll.errors.PriorsError
+        Listing every problem found, each with file, line, key path and value.
+    """
+    path = os.fspath(path)
+    if catalog is _MODEL:
+        from ..model import MODEL
+        catalog = MODEL.inputs
+    problems: list[Problem] = []
+
+    def report_file(file, key, msg, value, line):
+        problems.append(Problem(os.path.relpath(file), key, msg, value, line))
+
+    merged = resolve(path, report_file)
+    if merged is None:
+        raise PriorsError(problems)
+
+    def report(key, msg, value):
+        file, local = _file_for(key, merged)
+        doc = merged.docs.get(file)
+        line = doc.lines.find(local) if doc is not None else None
+        problems.append(Problem(os.path.relpath(file), key, msg, value, line))
+
+    ps = build_prior_set(path, merged, report, catalog)
+    if problems or ps is None:
+        raise PriorsError(problems or [Problem(path, "", "invalid priors")])
+    return ps

@@ -1,0 +1,151 @@
+"""The validated, in-memory form of a priors file: :class:`PriorSet`."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..distributions import Distribution
+
+__all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One source's claim about a quantity: a weighted mixture component."""
+
+    id: str
+    source: str
+    says: str
+    weight: float          # normalised: the weights of a quantity sum to 1
+    dist: Distribution
+
+
+@dataclass(frozen=True)
+class Knot:
+    """One knot of a time path: a date (as months after the run start) and its distribution."""
+
+    date: dt.date
+    month: float
+    dist: Distribution
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A named uncertain input: a mixture of claims, or a path of knots."""
+
+    name: str
+    description: str
+    units: str
+    source: str
+    claims: tuple[Claim, ...] = ()
+    knots: tuple[Knot, ...] = ()
+    interpolate: str = "linear"
+    knot_rank: float = 0.0
+
+    @property
+    def is_path(self) -> bool:
+        """True for a time path."""
+        return bool(self.knots)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Normalised claim weights."""
+        return np.array([c.weight for c in self.claims])
+
+    def cdf(self, x) -> np.ndarray:
+        """Mixture CDF (scalar quantities)."""
+        return sum(c.weight * np.asarray(c.dist.cdf(x), dtype=float) for c in self.claims)
+
+    def ppf(self, p) -> np.ndarray:
+        """Mixture quantiles by bisection on the mixture CDF (scalar quantities).
+
+        The result is the smallest ``x`` with ``F(x) >= p`` to within 1e-12 relative.
+        """
+        p = np.atleast_1d(np.asarray(p, dtype=float))
+        if len(self.claims) == 1:
+            return np.asarray(self.claims[0].dist.ppf(p), dtype=float)
+        live = [c for c in self.claims if c.weight > 0]
+        lo = np.full(p.shape, min(float(c.dist.ppf(1e-12)) for c in live))
+        hi = np.full(p.shape, max(float(c.dist.ppf(1 - 1e-12)) for c in live))
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            below = self.cdf(mid) < p
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+            if np.all(hi - lo <= 1e-12 * np.maximum(np.abs(hi), 1e-300)):
+                break
+        return hi
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A rank (Spearman) correlation between two scalar quantities."""
+
+    a: str
+    b: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The ``[run]`` table."""
+
+    title: str
+    start: dt.date
+    end: dt.date
+    draws: int
+    seed: int
+    step: str = "month"
+    quantiles: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+    thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of monthly time steps from start to end, both included."""
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    def dates(self) -> np.ndarray:
+        """First day of each month in the run window, as ``datetime64[ns]``."""
+        m0 = np.datetime64(f"{self.start.year:04d}-{self.start.month:02d}", "M")
+        return (m0 + np.arange(self.n_steps)).astype("datetime64[D]").astype("datetime64[ns]")
+
+
+@dataclass(frozen=True)
+class PriorSet:
+    """A validated priors file, after ``extends`` has been resolved.
+
+    Attributes
+    ----------
+    path : str
+        The file that was loaded.
+    files : tuple of str
+        It and every file it extends, nearest first.
+    run : RunSettings
+    quantities : dict of str to Quantity
+    correlations : tuple of Correlation
+    resolved : dict
+        The merged TOML document (what ``priors.toml`` in a run holds).
+    text : str
+        ``resolved`` written as TOML.
+    """
+
+    path: str
+    files: tuple[str, ...]
+    run: RunSettings
+    quantities: dict[str, Quantity]
+    correlations: tuple[Correlation, ...]
+    resolved: dict
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the resolved priors text."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def disputed(self) -> list[str]:
+        """Names of quantities with more than one claim."""
+        return [n for n, q in self.quantities.items() if len(q.claims) > 1]

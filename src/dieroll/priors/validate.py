@@ -1,0 +1,385 @@
+"""Turn a merged priors document into a :class:`PriorSet`, gathering every problem.
+
+Nothing here raises until the whole document has been checked; then one
+:class:`dieroll.errors.PriorsError` lists every problem with file, line, key
+path, value and what is allowed.
+"""
+from __future__ import annotations
+
+import calendar
+import copy
+import datetime as dt
+import difflib
+import math
+import re
+
+import numpy as np
+import tomli_w
+
+from ..catalog import InputSpec
+from ..distributions import Distribution, parse_dist
+from .copula import check_correlations
+from .extends import Merged
+from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
+
+__all__ = ["build_prior_set"]
+
+_TOP = ("run", "quantities", "correlations", "extends", "notes")
+_RUN = ("title", "description", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
+_QTY = ("description", "units", "source", "dist", "claims", "path", "interpolate", "knot_rank",
+        "weights", "notes")
+_CLAIM = ("id", "source", "says", "weight", "dist", "notes")
+_INTERP = ("linear", "log", "step")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+MAX_DRAWS = 10**10
+
+
+def _suggest(word, options) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown_keys(table, allowed, key, report, what):
+    for k in table:
+        if k not in allowed:
+            report(f"{key}.{k}" if key else k,
+                   f"unknown key in {what}; allowed: {', '.join(allowed)}{_suggest(k, allowed)}", None)
+
+
+def _text(v):
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def build_prior_set(path: str, merged: Merged, report, catalog: dict[str, InputSpec] | None) -> PriorSet | None:
+    """Validate ``merged``; report each problem; return the PriorSet when there were none."""
+    data = merged.data
+    count = [0]
+
+    def rep(key, msg, value):
+        count[0] += 1
+        report(key, msg, value)
+
+    _unknown_keys(data, _TOP, "", rep, "a priors file")
+    run = _run(data.get("run"), rep)
+    quantities: dict[str, Quantity] = {}
+    qdata = data.get("quantities")
+    if qdata is None:
+        rep("quantities", "missing: a priors file needs a [quantities.NAME] table per input", None)
+        qdata = {}
+    elif not isinstance(qdata, dict):
+        rep("quantities", "must be a table of quantities", qdata)
+        qdata = {}
+    resolved_q = {}
+    for name, q in qdata.items():
+        spec = None if catalog is None else catalog.get(name)
+        if catalog is not None and spec is None:
+            rep(f"quantities.{name}", "the model does not read this quantity"
+                f"{_suggest(name, catalog)} (dieroll describe lists them)", None)
+            continue
+        got = _quantity(name, q, run, spec, rep)
+        if got is not None:
+            quantities[name], resolved_q[name] = got
+    if catalog is not None:
+        for name in catalog:
+            if name not in qdata:
+                rep("quantities", f"missing quantity {name!r} that the model reads "
+                    f"({catalog[name].description}, in {catalog[name].units})", None)
+    corrs = _correlations(data.get("correlations"), quantities, qdata, rep)
+    if count[0] or run is None:
+        return None
+    resolved = {"run": copy.deepcopy(data["run"]), "quantities": resolved_q}
+    if corrs:
+        resolved["correlations"] = [{"between": [c.a, c.b], "rank": c.rank} for c in corrs]
+    text = tomli_w.dumps(resolved)
+    return PriorSet(path=path, files=tuple(merged.files), run=run, quantities=quantities,
+                    correlations=tuple(corrs), resolved=resolved, text=text)
+
+
+def _run(r, rep) -> RunSettings | None:
+    if r is None:
+        rep("run", "missing: a [run] table with title, start, end, draws and seed", None)
+        return None
+    if not isinstance(r, dict):
+        rep("run", "must be a table", r)
+        return None
+    _unknown_keys(r, _RUN, "run", rep, "[run]")
+    ok = True
+    for k in ("title", "start", "end", "draws", "seed"):
+        if k not in r:
+            rep(f"run.{k}", "missing", None)
+            ok = False
+    if "title" in r and not _text(r["title"]):
+        rep("run.title", "must be a non-empty string", r["title"]); ok = False
+    for k in ("start", "end"):
+        if k in r and not (isinstance(r[k], dt.date) and not isinstance(r[k], dt.datetime)):
+            rep(f"run.{k}", "must be a TOML date such as 2022-10-01 (no quotes)", r[k]); ok = False
+    if ok and not r["start"] < r["end"]:
+        rep("run.end", f"must be after run.start = {r['start']}", r["end"]); ok = False
+    if ok and (r["end"].year - r["start"].year) > 100:
+        rep("run.end", "the run window may span at most 100 years", r["end"]); ok = False
+    if r.get("step", "month") != "month":
+        rep("run.step", 'only "month" steps are supported', r.get("step")); ok = False
+    if "draws" in r and not (isinstance(r["draws"], int) and not isinstance(r["draws"], bool)
+                             and 1 <= r["draws"] <= MAX_DRAWS):
+        rep("run.draws", f"must be a whole number from 1 to {MAX_DRAWS:.0e}", r["draws"]); ok = False
+    if "seed" in r and not (isinstance(r["seed"], int) and not isinstance(r["seed"], bool)
+                            and 0 <= r["seed"] < 2**64):
+        rep("run.seed", "must be a whole number from 0 to 2**64 - 1", r["seed"]); ok = False
+    quantiles = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+    if "quantiles" in r:
+        qs = r["quantiles"]
+        if not (isinstance(qs, list) and all(_num(q) and 0 < q < 1 for q in qs)):
+            rep("run.quantiles", "must be a list of probabilities strictly between 0 and 1", qs); ok = False
+        else:
+            quantiles = tuple(sorted(set(quantiles) | {float(q) for q in qs}))
+    thresholds = {}
+    if "thresholds" in r:
+        th = r["thresholds"]
+        if not isinstance(th, dict):
+            rep("run.thresholds", "must be a table: output name = [values]", th); ok = False
+        else:
+            for k, v in th.items():
+                if not (isinstance(v, list) and v and all(_num(x) for x in v)):
+                    rep(f"run.thresholds.{k}", "must be a non-empty list of numbers", v); ok = False
+                else:
+                    thresholds[k] = tuple(sorted(float(x) for x in v))
+    if not ok:
+        return None
+    return RunSettings(title=r["title"], start=r["start"], end=r["end"], draws=r["draws"],
+                       seed=r["seed"], quantiles=quantiles, thresholds=thresholds)
+
+
+def _check_range(dist: Distribution, spec: InputSpec | None, key, rep) -> bool:
+    if spec is None:
+        return True
+    lo, hi = dist.support()
+    if lo < spec.lo or hi > spec.hi:
+        bad = lo if lo < spec.lo else hi
+        rep(key, f"{spec.name} is {spec.allowed()} ({spec.units}), but this {dist.describe()} "
+            f"reaches {bad:g}; choose a family bounded there or add truncate = [lo, hi]", None)
+        return False
+    return True
+
+
+def _quantity(name, q, run, spec, rep):
+    key = f"quantities.{name}"
+    if not isinstance(q, dict):
+        rep(key, "must be a table", q)
+        return None
+    _unknown_keys(q, _QTY, key, rep, "a quantity")
+    ok = True
+    for k in ("description", "units"):
+        if not _text(q.get(k)):
+            rep(f"{key}.{k}", "missing or empty: every quantity needs a description and units", q.get(k))
+            ok = False
+    if spec is not None and _text(q.get("units")) and " ".join(q["units"].split()) != spec.units:
+        rep(f"{key}.units", f"the model reads {name} in {spec.units!r}", q["units"]); ok = False
+    kinds = [k for k in ("dist", "claims", "path") if k in q]
+    if len(kinds) != 1:
+        rep(key, "needs exactly one of dist (with source), claims, or path", kinds or None)
+        return None
+    out = {k: q[k] for k in ("description", "units") if k in q}
+    if kinds == ["path"]:
+        if spec is not None and not spec.path:
+            rep(f"{key}.path", "the model reads this quantity as one number, not a time path", None)
+            return None
+        made = _path(key, q, run, spec, rep)
+        if made is None or not ok:
+            return None
+        knots, interp, rank = made
+        out.update({k: copy.deepcopy(q[k]) for k in ("source", "interpolate", "knot_rank", "path") if k in q})
+        return Quantity(name, q["description"], q["units"], q["source"], knots=knots,
+                        interpolate=interp, knot_rank=rank), out
+    for k in ("interpolate", "knot_rank"):
+        if k in q:
+            rep(f"{key}.{k}", "only applies to a path", q[k]); ok = False
+    if kinds == ["dist"]:
+        if not _text(q.get("source")):
+            rep(f"{key}.source", "missing: a single dist needs a source (document, date, what it says)", None)
+            ok = False
+        if "weights" in q:
+            rep(f"{key}.weights", "only applies to claims", q["weights"]); ok = False
+        d = parse_dist(q["dist"], f"{key}.dist", rep)
+        if d is None or not _check_range(d, spec, f"{key}.dist", rep) or not ok:
+            return None
+        out.update(source=q["source"], dist=copy.deepcopy(q["dist"]))
+        return Quantity(name, q["description"], q["units"], q["source"],
+                        claims=(Claim("only", q["source"], "", 1.0, d),)), out
+    claims = _claims(key, q, spec, rep)
+    if claims is None or not ok:
+        return None
+    raw = copy.deepcopy(q["claims"])
+    for c, r in zip(claims, raw):
+        r["weight"] = c.weight
+    total = sum(c.weight for c in claims)
+    claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, c.dist) for c in claims)
+    out.update(claims=raw)
+    if "source" in q:
+        out["source"] = q["source"]
+    return Quantity(name, q["description"], q["units"], q.get("source", ""), claims=claims), out
+
+
+def _claims(key, q, spec, rep):
+    cl = q["claims"]
+    if not (isinstance(cl, list) and cl and all(isinstance(c, dict) for c in cl)):
+        rep(f"{key}.claims", "must be a list of [[...claims]] tables", None)
+        return None
+    out, ok, ids = [], True, {}
+    for i, c in enumerate(cl):
+        ck = f"{key}.claims[{i}]"
+        _unknown_keys(c, _CLAIM, ck, rep, "a claim")
+        for k in ("id", "source", "says"):
+            if not _text(c.get(k)):
+                rep(f"{ck}.{k}", "missing or empty: every claim needs id, source, says, weight and dist",
+                    c.get(k)); ok = False
+        cid = c.get("id")
+        if _text(cid):
+            if not _ID.match(cid):
+                rep(f"{ck}.id", "must start with a letter and use letters, digits, _ or -", cid); ok = False
+            elif cid in ids:
+                rep(f"{ck}.id", f"duplicate claim id (also claims[{ids[cid]}])", cid); ok = False
+            else:
+                ids[cid] = i
+        w = c.get("weight")
+        if not (_num(w) and w > 0):
+            rep(f"{ck}.weight", "must be a positive number (weights are divided by their sum)", w); ok = False
+        if "dist" not in c:
+            rep(f"{ck}.dist", "missing", None); ok = False
+            d = None
+        else:
+            d = parse_dist(c["dist"], f"{ck}.dist", rep)
+            if d is not None and not _check_range(d, spec, f"{ck}.dist", rep):
+                d = None
+        if d is None:
+            ok = False
+        elif ok:
+            out.append(Claim(cid, c["source"], c["says"], float(w), d))
+    if not ok:
+        return None
+    if "weights" in q:
+        wt = q["weights"]
+        if not isinstance(wt, dict):
+            rep(f"{key}.weights", "must be a table: claim id = weight", wt)
+            return None
+        new = {}
+        for cid, w in wt.items():
+            if cid not in ids:
+                rep(f"{key}.weights.{cid}", f"no claim with this id; claims are {', '.join(ids)}"
+                    f"{_suggest(cid, ids)}", None); ok = False
+            elif not (_num(w) and w >= 0):
+                rep(f"{key}.weights.{cid}", "must be a number >= 0", w); ok = False
+            else:
+                new[cid] = float(w)
+        if not ok:
+            return None
+        out = [Claim(c.id, c.source, c.says, new.get(c.id, c.weight), c.dist) for c in out]
+        if not sum(c.weight for c in out) > 0:
+            rep(f"{key}.weights", "at least one claim needs a positive weight", wt)
+            return None
+    return tuple(out)
+
+
+def _knot_date(s, run):
+    m = _MONTH.match(s) if isinstance(s, str) else None
+    if not m:
+        return None
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
+    try:
+        date = dt.date(y, mo, d)
+    except ValueError:
+        return None
+    month = None
+    if run is not None:
+        month = (y - run.start.year) * 12 + (mo - run.start.month) + (d - 1) / calendar.monthrange(y, mo)[1]
+    return date, month
+
+
+def _path(key, q, run, spec, rep):
+    ok = True
+    if not _text(q.get("source")):
+        rep(f"{key}.source", "missing: a path needs a source (document, date, what it says)", None); ok = False
+    interp = q.get("interpolate", "linear")
+    if interp not in _INTERP:
+        rep(f"{key}.interpolate", f"must be one of {', '.join(_INTERP)}{_suggest(interp, _INTERP)}", interp)
+        ok = False
+    rank = q.get("knot_rank", 0.0)
+    if not (_num(rank) and 0.0 <= rank < 1.0):
+        rep(f"{key}.knot_rank", "must be a rank correlation from 0 (independent knots) to below 1", rank)
+        ok = False
+    p = q["path"]
+    if not (isinstance(p, dict) and p):
+        rep(f"{key}.path", 'must be a table of knots: "YYYY-MM" = { family = ..., ... }', p)
+        return None
+    knots, last = [], None
+    for ds, table in p.items():
+        kk = f"{key}.path.{ds}"
+        got = _knot_date(ds, run)
+        if got is None:
+            rep(kk, "knot keys must be dates written YYYY-MM or YYYY-MM-DD", ds); ok = False
+            continue
+        date, month = got
+        if last is not None and date <= last:
+            rep(kk, f"knot dates must increase down the file (after {last})", ds); ok = False
+        last = date
+        if run is not None and not (run.start <= date <= run.end):
+            rep(kk, f"knot date outside the run window {run.start} .. {run.end}", ds); ok = False
+        if isinstance(table, dict):
+            src = table.get("source", "")
+            table = {k: v for k, v in table.items() if k not in ("source", "notes")}
+        else:
+            src = ""
+        d = parse_dist(table, kk, rep)
+        if d is None or not _check_range(d, spec, kk, rep):
+            ok = False
+            continue
+        if interp == "log" and d.support()[0] <= 0:
+            rep(kk, "log interpolation needs knots that stay above 0", None); ok = False
+        knots.append(Knot(date, 0.0 if month is None else month, d, src if isinstance(src, str) else ""))
+    if not ok:
+        return None
+    return tuple(knots), interp, float(rank)
+
+
+def _correlations(cs, quantities, qdata, rep):
+    if cs is None:
+        return []
+    if not isinstance(cs, list):
+        rep("correlations", "must be a list of [[correlations]] tables", cs)
+        return []
+    out, seen = [], {}
+    for i, c in enumerate(cs):
+        key = f"correlations[{i}]"
+        if not isinstance(c, dict):
+            rep(key, "must be a table with between = [a, b] and rank", c); continue
+        _unknown_keys(c, ("between", "rank", "notes", "source"), key, rep, "a correlation")
+        b, r = c.get("between"), c.get("rank")
+        if not (isinstance(b, list) and len(b) == 2 and all(isinstance(x, str) for x in b)):
+            rep(f"{key}.between", "must name two quantities: between = [\"a\", \"b\"]", b); continue
+        if not (_num(r) and -1 < r < 1):
+            rep(f"{key}.rank", "must be a rank correlation strictly between -1 and 1", r); continue
+        good = True
+        for x in b:
+            if x not in qdata:
+                rep(f"{key}.between", f"unknown quantity {x!r}{_suggest(x, qdata)}", x); good = False
+            elif x in quantities and quantities[x].is_path:
+                rep(f"{key}.between", f"{x!r} is a path; correlations are between scalar quantities "
+                    "(use knot_rank to couple a path's knots)", x); good = False
+        if b[0] == b[1]:
+            rep(f"{key}.between", "a quantity cannot be correlated with itself", b); good = False
+        pair = frozenset(b)
+        if good and pair in seen:
+            rep(f"{key}.between", f"pair already correlated in correlations[{seen[pair]}]", b); good = False
+        if good:
+            seen[pair] = i
+            if r != 0:
+                out.append(Correlation(b[0], b[1], float(r)))
+    if out:
+        problem = check_correlations(out)
+        if problem:
+            rep("correlations", problem, None)
+    return out
