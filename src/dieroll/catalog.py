@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["InputSpec", "OutputSpec"]
+__all__ = ["InputSpec", "Model", "OutputSpec"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,37 @@ class OutputSpec:
     def size(self) -> int:
         """Number of series (product of the extra dimensions' sizes)."""
         return math.prod(len(labels) for _, labels in self.dims) if self.dims else 1
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model the engine can run.
+
+    Attributes
+    ----------
+    name : str
+    inputs : dict of str to InputSpec
+        In declaration order.
+    outputs : tuple of OutputSpec
+    run_chunk : callable
+        ``run_chunk(layout, scalars, knots, abs0, out)`` fills
+        ``out (n_series, n_steps, n_draws)`` from the chunk's sampled inputs;
+        ``abs0`` is the absolute month (``year * 12 + month - 1``) of the first step.
+    """
+
+    name: str
+    inputs: dict
+    outputs: tuple
+    run_chunk: object
+
+    @property
+    def scalar_names(self) -> list[str]:
+        return [n for n, s in self.inputs.items() if not s.path]
+
+    @property
+    def path_names(self) -> list[str]:
+        return [n for n, s in self.inputs.items() if s.path]
+
+    @property
+    def n_series(self) -> int:
+        return sum(o.size for o in self.outputs)

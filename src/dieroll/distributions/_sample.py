@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .._jit import kernel
-from ..engine._special import ndtri
+from ..engine._special import ndtr, ndtri
 from .base import DISCRETE, FIXED, LOGNORMAL, METALOG, NORMAL, TABLE, TRIANGULAR, UNIFORM
 from .families import TABLE_NODES, TABLE_Z
 
@@ -19,16 +19,16 @@ _H = 2.0 * TABLE_Z / (TABLE_NODES - 1)
 
 
 @kernel
-def _table(aux, n, z):
+def _table(aux, o, n, z):
     t = (z + TABLE_Z) / _H
     if t <= 0.0:
-        return aux[0]
+        return aux[o]
     if t >= n - 1:
-        return aux[n - 1]
+        return aux[o + n - 1]
     i = int(t)
     s = t - i
-    x0, x1 = aux[i], aux[i + 1]
-    m0, m1 = aux[n + i] * _H, aux[n + i + 1] * _H
+    x0, x1 = aux[o + i], aux[o + i + 1]
+    m0, m1 = aux[o + n + i] * _H, aux[o + n + i + 1] * _H
     s2 = s * s
     s3 = s2 * s
     return ((2 * s3 - 3 * s2 + 1) * x0 + (s3 - 2 * s2 + s) * m0
@@ -36,18 +36,18 @@ def _table(aux, n, z):
 
 
 @kernel
-def _metalog(aux, k, kind, lo, hi, y):
+def _metalog(aux, o, k, kind, lo, hi, y):
     L = math.log(y / (1.0 - y))
     c = y - 0.5
-    m = aux[0]
+    m = aux[o]
     if k > 1:
-        m += aux[1] * L
+        m += aux[o + 1] * L
     if k > 2:
-        m += aux[2] * c * L
+        m += aux[o + 2] * c * L
     if k > 3:
-        m += aux[3] * c
+        m += aux[o + 3] * c
     if k > 4:
-        m += aux[4] * c * c
+        m += aux[o + 4] * c * c
     if kind == 1:
         return lo + math.exp(m)
     if kind == 2:
@@ -61,8 +61,23 @@ def _metalog(aux, k, kind, lo, hi, y):
 
 
 @kernel
-def sample(code, params, aux, u):
-    """Inverse-CDF draw for uniform ``u`` (see module docstring)."""
+def sample_z(code, params, aux, o, z):
+    """Draw from a normal score ``z``: skips the ``ndtr``/``ndtri`` round trip for
+    untruncated normal, lognormal and tabulated families."""
+    if params[6] == 0.0 and params[7] == 1.0:
+        if code == NORMAL:
+            return params[0] + params[1] * z
+        if code == LOGNORMAL:
+            return math.exp(params[0] + params[1] * z)
+        if code == TABLE:
+            return params[2] + params[3] * _table(aux, o, int(params[1]), z)
+    u = min(max(ndtr(z), 1e-300), 1.0 - 1.1102230246251565e-16)
+    return sample(code, params, aux, o, u)
+
+
+@kernel
+def sample(code, params, aux, o, u):
+    """Inverse-CDF draw for uniform ``u``; the distribution's table starts at ``aux[o]``."""
     u = params[6] + u * (params[7] - params[6])
     if code == FIXED:
         return params[0]
@@ -73,7 +88,7 @@ def sample(code, params, aux, u):
     if code == LOGNORMAL:
         return math.exp(params[0] + params[1] * ndtri(u))
     if code == TABLE:
-        x = _table(aux, int(params[1]), ndtri(u))
+        x = _table(aux, o, int(params[1]), ndtri(u))
         return params[2] + params[3] * x
     if code == TRIANGULAR:
         a, c, b = params[0], params[1], params[2]
@@ -83,9 +98,9 @@ def sample(code, params, aux, u):
     if code == DISCRETE:
         n = int(params[1])
         for i in range(n - 1):
-            if u <= aux[i]:
-                return aux[n + i]
-        return aux[2 * n - 1]
+            if u <= aux[o + i]:
+                return aux[o + n + i]
+        return aux[o + 2 * n - 1]
     if code == METALOG:
-        return _metalog(aux, int(params[1]), int(params[2]), params[3], params[4], u)
+        return _metalog(aux, o, int(params[1]), int(params[2]), params[3], params[4], u)
     return math.nan

@@ -337,7 +337,7 @@ def _path(key, q, run, spec, rep):
         if d is None or not _check_range(d, spec, kk, rep):
             ok = False
             continue
-        if interp == "log" and d.support()[0] <= 0:
+        if interp == "log" and (d.support()[0] < 0 or float(d.cdf(0.0)) > 0):
             rep(kk, "log interpolation needs knots that stay above 0", None); ok = False
         knots.append(Knot(date, 0.0 if month is None else month, d, src if isinstance(src, str) else ""))
     if not ok:

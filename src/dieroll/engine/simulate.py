@@ -1,0 +1,203 @@
+"""Run a model over a PriorSet in chunks of draws: sample, model, reduce.
+
+Memory is bounded by the chunk: the inputs and outputs of one chunk are the
+largest arrays, whatever the number of draws.  Random numbers are a pure
+function of ``(seed, quantity, draw, step)``, so the result is bit-identical for
+any chunk size or thread count, and draws ``0..N-1`` do not change when ``N`` grows.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from ..catalog import Model
+from ..errors import RunError
+from ..priors import PriorSet
+from ._sampling import sample_chunk
+from .layout import InputLayout, build_layout
+from .reduce import BLOCK, PILOT, Reducer
+
+__all__ = ["Chunk", "Simulation", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES"]
+
+DEFAULT_CHUNK_BYTES = 32 * 2**20
+
+
+@dataclass
+class Chunk:
+    """One chunk of draws: sampled inputs, chosen claims and outputs.
+
+    The arrays are reused for the next chunk: copy what you keep.
+    """
+
+    first: int
+    scalars: np.ndarray   # (n, S)
+    claims: np.ndarray    # (n, S) int16 claim index
+    knots: np.ndarray     # (n, K)
+    out: np.ndarray       # (n_series, T, n)
+
+
+@dataclass
+class Simulation:
+    """What a run produced, before it is turned into datasets."""
+
+    prior: PriorSet
+    model: Model
+    layout: InputLayout
+    draws: int
+    seed: int
+    chunk_size: int
+    threads: int
+    reducer: Reducer
+    thresholds: dict[str, tuple[float, ...]]
+    seconds: float
+    settings: dict = field(default_factory=dict)
+
+
+def sample_inputs(layout: InputLayout, seed: int, first: int, n: int):
+    """Sample the inputs of draws ``first .. first + n - 1``.
+
+    Returns
+    -------
+    scalars : ndarray (n, S); claims : ndarray (n, S) int16; knots : ndarray (n, K)
+    """
+    S, K = layout.n_scalars, layout.n_knots
+    scalars = np.empty((n, S))
+    claims = np.zeros((n, S), dtype=np.int16)
+    knots = np.empty((n, K))
+    _fill_inputs(layout, seed, first, scalars, claims, knots)
+    return scalars, claims, knots
+
+
+def _fill_inputs(layout, seed, first, scalars, claims, knots):
+    sample_chunk(np.uint64(seed), np.int64(first), layout.code, layout.params, layout.aux,
+                 layout.aux_off, layout.sc_stream, layout.sc_first, layout.sc_ncl,
+                 layout.sc_cum, layout.cop_idx, layout.cop_chol, layout.pa_stream, layout.pa_first,
+                 layout.pa_nk, layout.pa_koff, layout.pa_step, layout.pa_loading, scalars, claims, knots)
+
+
+class _Buffers:
+    """Chunk arrays allocated once and reused (fresh pages cost page faults)."""
+
+    def __init__(self, layout, n_series, T, n):
+        self.scalars = np.empty((n, layout.n_scalars))
+        self.claims = np.zeros((n, layout.n_scalars), dtype=np.int16)
+        self.knots = np.empty((n, layout.n_knots))
+        self.out = np.empty((n_series, T, n))
+
+    def chunk(self, model, layout, seed, abs0, first, n) -> Chunk:
+        if n == self.out.shape[2]:
+            sc, cl, kn, out = self.scalars, self.claims, self.knots, self.out
+        else:
+            sc, cl, kn = self.scalars[:n], self.claims[:n], self.knots[:n]
+            out = np.empty(self.out.shape[:2] + (n,))
+        _fill_inputs(layout, seed, first, sc, cl, kn)
+        model.run_chunk(layout, sc, kn, abs0, out)
+        return Chunk(first, sc, cl, kn, out)
+
+
+def _threshold_rows(model, prior, T):
+    th = {}
+    for name, vals in prior.run.thresholds.items():
+        if name not in {o.name for o in model.outputs}:
+            raise RunError(f"run.thresholds.{name}: the model has no output {name!r}; outputs are "
+                           + ", ".join(o.name for o in model.outputs))
+        th[name] = vals
+    K = max((len(v) for v in th.values()), default=0)
+    rows = []
+    for o in model.outputs:
+        v = np.full(K, np.nan)
+        v[: len(th.get(o.name, ()))] = th.get(o.name, ())
+        rows += [v] * (o.size * T)
+    return np.array(rows).reshape(-1, K), th
+
+
+@contextlib.contextmanager
+def _threads(n):
+    old = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None = None,
+             seed: int | None = None, chunk_size: int | None = None, threads: int | None = None,
+             on_chunk: Callable[[Chunk], None] | None = None, progress: bool = False) -> Simulation:
+    """Run ``model`` over ``prior``.
+
+    Parameters
+    ----------
+    prior : PriorSet
+    model : Model, optional
+        Defaults to the China AI compute model.
+    draws, seed : int, optional
+        Override ``[run]`` settings.
+    chunk_size : int, optional
+        Draws per chunk (default: as many as fit in about 96 MiB of outputs).
+    threads : int, optional
+        numba threads (default: numba's).
+    on_chunk : callable, optional
+        Called with each :class:`Chunk` in draw order (e.g. to store draws).
+    progress : bool
+        Show a progress bar on stderr for runs longer than about two seconds.
+
+    Returns
+    -------
+    Simulation
+    """
+    if model is None:
+        from ..model import MODEL as model
+    N = prior.run.draws if draws is None else int(draws)
+    seed = prior.run.seed if seed is None else int(seed)
+    if not 1 <= N <= 10**10:
+        raise RunError(f"draws must be from 1 to 1e10, got {N}")
+    if not 0 <= seed < 2**64:
+        raise RunError(f"seed must be from 0 to 2**64 - 1, got {seed}")
+    T = prior.run.n_steps
+    abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
+    if chunk_size is None:
+        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (8 * model.n_series * T) // 256 * 256)
+    chunk_size = int(min(max(chunk_size, 1), N))
+    threads = numba.get_num_threads() if threads is None else int(threads)
+    layout = build_layout(prior, model.scalar_names, model.path_names)
+    th_rows, th = _threshold_rows(model, prior, T)
+    t0 = time.perf_counter()
+    with _threads(threads):
+        # Pilot: the first min(N, PILOT) draws place the histogram windows.  It is
+        # computed in pieces of chunk_size so that memory stays bounded.
+        npilot = min(N, PILOT)
+        bufs = _Buffers(layout, model.n_series, T, chunk_size)
+        pieces = [bufs.chunk(model, layout, seed, abs0, f, min(chunk_size, npilot - f)).out.copy()
+                  for f in range(0, npilot, chunk_size)]
+        pilot = np.concatenate(pieces, axis=2).reshape(model.n_series * T, npilot)
+        reducer = Reducer(pilot, th_rows, prior.run.quantiles, N)
+        del pilot, pieces
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=N, unit="draw", unit_scale=True, delay=2.0, file=sys.stderr,
+                       desc=prior.run.title[:30], leave=False)
+        try:
+            for first in range(0, N, chunk_size):
+                n = min(chunk_size, N - first)
+                ch = bufs.chunk(model, layout, seed, abs0, first, n)
+                reducer.add(ch.out.reshape(model.n_series * T, n), first)
+                if on_chunk is not None:
+                    on_chunk(ch)
+                if bar is not None:
+                    bar.update(n)
+        finally:
+            if bar is not None:
+                bar.close()
+    return Simulation(prior=prior, model=model, layout=layout, draws=N, seed=seed,
+                      chunk_size=chunk_size, threads=threads, reducer=reducer, thresholds=th,
+                      seconds=time.perf_counter() - t0,
+                      settings={"chunk_size": chunk_size, "threads": threads, "pilot": PILOT,
+                                "block": BLOCK, "rng": "philox4x32-10"})

@@ -1,0 +1,18 @@
+"""The United States: an H100-equivalent stock path, and the ratio US / China.
+
+``us_total(t) = us_h100e(t)``; ``ratio_k(t) = us_total(t) / max(china_total_k(t), 1)``
+(China's total is floored at one H100e so that the ratio stays finite).
+Sources: global AI compute > 15 M H100e by Jan 2026, 90 % intervals about 2x
+wide (Epoch AI); US share of AI supercomputer performance ~75 % (Epoch AI, June
+2025).  The US stock is taken as given (net of retirements); no attrition is
+applied to it.
+"""
+from __future__ import annotations
+
+from .._jit import kernel
+
+
+@kernel
+def ratio(us, china):
+    """US / China, China floored at 1 H100e."""
+    return us / max(china, 1.0)
