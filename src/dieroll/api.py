@@ -1,0 +1,117 @@
+"""The public entry points shared by the command line and notebooks."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import xarray as xr
+
+from .engine.simulate import simulate
+from .priors import PriorSet, load_priors
+from .store import DrawsWriter, open_run, summary_dataset, write_run_folder
+from .store.folder import DRAWS, PRIORS, SUMMARY
+from .store.provenance import command_line
+
+__all__ = ["Result", "run", "run_to_folder", "default_run_name"]
+
+
+@dataclass
+class Result:
+    """An in-memory run: ``summary`` and, if kept, per-draw ``prior`` and ``prior_predictive``."""
+
+    summary: xr.Dataset
+    prior: xr.Dataset | None
+    prior_predictive: xr.Dataset | None
+    priors: PriorSet
+    seconds: float
+
+
+def _as_prior(priors) -> PriorSet:
+    return priors if isinstance(priors, PriorSet) else load_priors(priors)
+
+
+def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
+        threads: int | None = None, chunk_size: int | None = None, progress: bool = False) -> Result:
+    """Run the model in memory (nothing written).
+
+    Parameters
+    ----------
+    priors : str, path-like or PriorSet
+    draws, seed : int, optional
+        Override the priors' ``[run]`` settings.
+    keep_draws : bool
+        Keep every draw's inputs, claims and outputs (about 9 KB per draw).
+    threads, chunk_size : int, optional
+        Engine settings; results do not depend on them.
+    progress : bool
+        Progress bar on stderr for long runs.
+
+    Returns
+    -------
+    Result
+    """
+    prior = _as_prior(priors)
+    holder = {}
+
+    def on_chunk(ch):
+        holder["w"].add(ch)
+
+    from .engine.layout import build_layout
+    from .model import MODEL
+    if keep_draws:
+        holder["w"] = DrawsWriter(None, prior, MODEL, build_layout(prior, MODEL.scalar_names, MODEL.path_names))
+    sim = simulate(prior, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+                   on_chunk=on_chunk if keep_draws else None, progress=progress)
+    pr, pp = holder["w"].datasets() if keep_draws else (None, None)
+    return Result(summary_dataset(sim, command=command_line(), priors_file=prior.path), pr, pp, prior, sim.seconds)
+
+
+def default_run_name(priors_path: str) -> str:
+    """Run name from a priors file name: ``priors/baseline.toml`` -> ``baseline``."""
+    return os.path.splitext(os.path.basename(priors_path))[0]
+
+
+def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None = None,
+                  draws: int | None = None, seed: int | None = None, force: bool = False,
+                  keep_draws: bool = False, progress: bool = False, charts: bool = True,
+                  threads: int | None = None, chunk_size: int | None = None) -> str:
+    """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
+
+    Returns
+    -------
+    str
+        Path of the completed run folder.
+    """
+    prior = load_priors(priors_path)
+    name = name or default_run_name(priors_path)
+    from .store.folder import check_name
+    check_name(name)
+    command = command_line()
+
+    def fill(tmp):
+        with open(os.path.join(tmp, PRIORS), "w") as fh:
+            fh.write(f"# Resolved priors of run {name!r} (extends merged), sha256 {prior.sha256}\n")
+            fh.write(prior.text)
+        writer = None
+        if keep_draws:
+            from .engine.layout import build_layout
+            from .model import MODEL
+            writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL,
+                                 build_layout(prior, MODEL.scalar_names, MODEL.path_names))
+        sim = simulate(prior, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+                       on_chunk=writer.add if writer else None, progress=progress)
+        if writer:
+            writer.flush()
+        ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
+        ds.to_netcdf(os.path.join(tmp, SUMMARY), engine="h5netcdf")
+        if charts:
+            from .plot.render import default_charts
+            default_charts(ds, tmp, os.path.join(runs_dir, name))
+        return {"title": prior.run.title, "draws": sim.draws, "seed": str(sim.seed),
+                "priors_file": os.path.relpath(priors_path), "priors_sha256": prior.sha256,
+                "seconds": round(sim.seconds, 3), "engine": sim.settings, "keep_draws": keep_draws}
+
+    return write_run_folder(runs_dir, name, fill, force=force)
+
+
+__all__ += ["open_run"]

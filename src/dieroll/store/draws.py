@@ -1,0 +1,106 @@
+"""``draws.zarr``: every draw's inputs, chosen claims and outputs (``--keep-draws``).
+
+ArviZ-style layout: dimension ``draw``; group ``prior`` holds the inputs (one
+variable per scalar quantity, ``<quantity>_claim`` with the index of the claim
+drawn — its ``flag_meanings`` lists the claim ids — and one variable per path
+with a ``<path>_knot`` dimension), group ``prior_predictive`` the outputs as
+float32 ``(draw, *extra, time)``.  Written chunk by chunk, compressed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["DrawsWriter"]
+
+_BATCH = 65_536
+
+
+class DrawsWriter:
+    """Append chunks of draws to a ``draws.zarr`` store, or keep them in memory.
+
+    Parameters
+    ----------
+    path : str or None
+        Store path (created); ``None`` keeps the draws in memory (:meth:`datasets`).
+    prior, model, layout
+        The run's PriorSet, Model and InputLayout.
+    """
+
+    def __init__(self, path, prior, model, layout):
+        self.path, self.prior, self.model, self.layout = path, prior, model, layout
+        self._memory = [] if path is None else None
+        self.time = prior.run.dates()
+        self._pending = []
+        self._n_pending = 0
+        self._started = False
+
+    def add(self, chunk) -> None:
+        """Buffer a chunk (copied) and write when enough draws have gathered."""
+        self._pending.append((chunk.first, chunk.scalars.copy(), chunk.claims.copy(), chunk.knots.copy(),
+                              chunk.out.astype(np.float32)))
+        self._n_pending += chunk.scalars.shape[0]
+        if self._n_pending >= _BATCH:
+            self.flush()
+
+    def _datasets(self):
+        first = self._pending[0][0]
+        sc = np.concatenate([p[1] for p in self._pending])
+        cl = np.concatenate([p[2] for p in self._pending])
+        kn = np.concatenate([p[3] for p in self._pending])
+        out = np.concatenate([p[4] for p in self._pending], axis=2)
+        n = sc.shape[0]
+        draw = np.arange(first, first + n, dtype=np.int64)
+        L, prior = self.layout, self.prior
+        inputs, icoords = {}, {"draw": draw}
+        for s, name in enumerate(L.scalar_names):
+            q = prior.quantities[name]
+            inputs[name] = xr.Variable("draw", sc[:, s], {"units": q.units, "long_name": q.description})
+            if len(q.claims) > 1:
+                inputs[f"{name}_claim"] = xr.Variable(
+                    "draw", cl[:, s].astype(np.int8),
+                    {"long_name": f"claim drawn for {name}", "flag_values": list(range(len(q.claims))),
+                     "flag_meanings": " ".join(c.id for c in q.claims)})
+        for p, name in enumerate(L.path_names):
+            q = prior.quantities[name]
+            k0, nk = int(L.pa_koff[p]), int(L.pa_nk[p])
+            kd = f"{name}_knot"
+            dates = [str(k.date) for k in q.knots] if q.is_path else [str(prior.run.start)]
+            icoords[kd] = np.array(dates, dtype=object)
+            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {"units": q.units, "long_name": q.description})
+        outputs, ocoords, row = {}, {"draw": draw, "time": self.time}, 0
+        for o in self.model.outputs:
+            dims = tuple(d for d, _ in o.dims)
+            shape = tuple(len(lbl) for _, lbl in o.dims)
+            for d, labels in o.dims:
+                ocoords[d] = np.array(labels, dtype=object)
+            block = out[row:row + o.size].reshape(shape + (len(self.time), n))
+            row += o.size
+            outputs[o.name] = xr.Variable(dims + ("time", "draw"), block,
+                                          {"units": o.units, "long_name": o.long_name}).transpose("draw", ...)
+        return xr.Dataset(inputs, coords=icoords), xr.Dataset(outputs, coords=ocoords)
+
+    def flush(self) -> None:
+        """Write what is buffered."""
+        if not self._pending:
+            return
+        prior_ds, pred_ds = self._datasets()
+        self._pending, self._n_pending = [], 0
+        if self._memory is not None:
+            self._memory.append((prior_ds, pred_ds))
+            return
+        for group, ds in (("prior", prior_ds), ("prior_predictive", pred_ds)):
+            if not self._started:
+                ds.to_zarr(self.path, group=group, mode="w" if group == "prior" else "a", consolidated=False)
+            else:
+                ds.to_zarr(self.path, group=group, append_dim="draw", consolidated=False)
+        self._started = True
+
+    def datasets(self):
+        """In-memory mode: the ``prior`` and ``prior_predictive`` Datasets of every draw."""
+        self.flush()
+        parts = self._memory or []
+        if not parts:
+            return None, None
+        return (xr.concat([p[0] for p in parts], dim="draw"),
+                xr.concat([p[1] for p in parts], dim="draw"))

@@ -1,0 +1,98 @@
+"""Turn a finished :class:`~dieroll.engine.simulate.Simulation` into ``summary.nc``'s Dataset.
+
+Schema (checked by :func:`dieroll.testing.assert_run_schema`): for each model
+output ``v`` with extra dims ``E`` (``channel``, ``metric``, ``route``):
+
+* ``v`` (``*E, time, quantile``): quantiles;
+* ``v_mean``, ``v_sd`` (``*E, time``);
+* ``v_quantile_error`` (``*E, time, quantile``): bound on the reducer's error;
+* ``v_quantile_mcse`` (``*E, time, quantile``): Monte Carlo standard error;
+* ``v_exceedance`` (``*E, time, v_threshold``) when thresholds are configured.
+
+Every variable has CF ``units`` and ``long_name``; root attributes carry the
+provenance (nested values JSON-encoded).
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from .provenance import git_commit, now_utc, version
+
+__all__ = ["summary_dataset", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = "1"
+
+
+def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Dataset:
+    """Build the summary Dataset of a simulation.
+
+    Parameters
+    ----------
+    sim : Simulation
+    command : str
+        The command line that produced it (for ``history``).
+    priors_file : str
+        Path of the priors file as given by the user.
+    """
+    prior, model, red = sim.prior, sim.model, sim.reducer
+    T = prior.run.n_steps
+    probs = np.asarray(prior.run.quantiles)
+    q, qerr, qse = red.quantiles(probs)
+    mean, sd = red.moments()
+    exc = red.exceedance()
+    time = prior.run.dates()
+    data_vars, coords = {}, {"time": ("time", time, {"long_name": "month (first day); stocks at month end"}),
+                             "quantile": ("quantile", probs, {"long_name": "probability level", "units": "1"})}
+    row = 0
+    for o in model.outputs:
+        dims = tuple(d for d, _ in o.dims)
+        shape = tuple(len(lbl) for _, lbl in o.dims)
+        for d, labels in o.dims:
+            coords[d] = (d, np.array(labels, dtype=object), {"long_name": d})
+        n = o.size * T
+        sl = slice(row, row + n)
+        row += n
+
+        def put(name, arr, extra_dims, extra_shape, long_name, units=o.units):
+            data_vars[name] = xr.Variable(dims + ("time",) + extra_dims, arr.reshape(shape + (T,) + extra_shape),
+                                          {"units": units, "long_name": long_name})
+
+        P = len(probs)
+        put(o.name, q[sl], ("quantile",), (P,), f"{o.long_name}: quantiles")
+        put(f"{o.name}_mean", mean[sl], (), (), f"{o.long_name}: mean")
+        put(f"{o.name}_sd", sd[sl], (), (), f"{o.long_name}: standard deviation")
+        put(f"{o.name}_quantile_error", qerr[sl], ("quantile",), (P,),
+            f"{o.long_name}: bound on the quantile reducer's error")
+        put(f"{o.name}_quantile_mcse", qse[sl], ("quantile",), (P,),
+            f"{o.long_name}: Monte Carlo standard error of the quantile")
+        th = sim.thresholds.get(o.name)
+        if th:
+            tdim = f"{o.name}_threshold"
+            coords[tdim] = (tdim, np.array(th), {"units": o.units, "long_name": f"threshold on {o.name}"})
+            put(f"{o.name}_exceedance", exc[sl, : len(th)], (tdim,), (len(th),),
+                f"{o.long_name}: probability of exceeding the threshold", units="1")
+    created = now_utc()
+    attrs = {
+        "Conventions": "CF-1.10",
+        "title": prior.run.title,
+        "source": f"dieroll {version()} Monte Carlo, model {model.name}",
+        "history": f"{created} {command}".strip(),
+        "dieroll_version": version(),
+        "dieroll_schema": SCHEMA_VERSION,
+        "git_commit": git_commit(),
+        "model": model.name,
+        "seed": str(sim.seed),
+        "draws": int(sim.draws),
+        "engine": json.dumps(sim.settings, sort_keys=True),
+        "quantile_method": "single-pass window histograms placed by a pilot; see dieroll.engine.reduce",
+        "priors_file": priors_file,
+        "priors_files": json.dumps(list(prior.files)),
+        "priors_sha256": prior.sha256,
+        "priors_text": prior.text,
+        "thresholds": json.dumps(sim.thresholds, sort_keys=True),
+        "created_at": created,
+    }
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
