@@ -67,8 +67,8 @@ class Metalog(Distribution):
             raise MetalogError(f"every quantile must lie below upper = {self.upper:g}")
         z = self._to_unbounded(self.values)
         self.coef = np.linalg.solve(_basis(self.probs, k), z)
-        grid = np.concatenate([np.logspace(-9, -1, 200), np.linspace(0.1, 0.9, 400),
-                               1.0 - np.logspace(-1, -9, 200)])
+        grid = np.unique(np.concatenate([np.logspace(-9, -1, 200), np.linspace(0.1, 0.9, 400),
+                                         1.0 - np.logspace(-1, -9, 200)]))
         m = _basis(grid, k) @ self.coef
         if np.any(np.diff(m) <= 0):
             raise MetalogError("these quantiles give a metalog whose quantile function is not "

@@ -23,7 +23,7 @@ from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer
 
-__all__ = ["Chunk", "Simulation", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES"]
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES"]
 
 DEFAULT_CHUNK_BYTES = 32 * 2**20
 
@@ -101,6 +101,22 @@ class _Buffers:
         return Chunk(first, sc, cl, kn, out)
 
 
+def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, first: int = 0,
+             seed: int | None = None) -> Chunk:
+    """Sample and run draws ``first .. first + draws - 1`` and return every number.
+
+    For small numbers of draws (tests, notebooks, checking a single scenario by
+    hand): the outputs of all draws are held in memory.
+    """
+    if model is None:
+        from ..model import MODEL as model
+    seed = prior.run.seed if seed is None else int(seed)
+    layout = build_layout(prior, model.scalar_names, model.path_names)
+    abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
+    bufs = _Buffers(layout, model.n_series, prior.run.n_steps, draws)
+    return bufs.chunk(model, layout, seed, abs0, first, draws)
+
+
 def _threshold_rows(model, prior, T):
     th = {}
     for name, vals in prior.run.thresholds.items():
@@ -114,7 +130,7 @@ def _threshold_rows(model, prior, T):
         v = np.full(K, np.nan)
         v[: len(th.get(o.name, ()))] = th.get(o.name, ())
         rows += [v] * (o.size * T)
-    return np.array(rows).reshape(-1, K), th
+    return np.array(rows).reshape(len(rows), K), th
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
 from .validate import build_prior_set
 
 __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix",
-           "load_priors"]
+           "extend_priors", "load_priors"]
 
 _MODEL = object()
 
@@ -77,4 +77,41 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
     ps = build_prior_set(path, merged, report, catalog)
     if problems or ps is None:
         raise PriorsError(problems or [Problem(path, "", "invalid priors")])
+    return ps
+
+
+def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",
+                  catalog: dict[str, InputSpec] | None | object = _MODEL) -> PriorSet:
+    """A new PriorSet: ``prior`` extended by ``fragment`` under the ``extends`` rules.
+
+    ``fragment`` is what an extending file would hold, as a dict, e.g.
+    ``{"quantities": {"smic_yield": {"weights": {"ft": 0.8, "csis": 0.2}}}}`` or
+    ``{"run": {"draws": 100_000}}``.  The result is validated like a file.
+
+    Raises
+    ------
+    dieroll.errors.PriorsError
+    """
+    from .extends import Document, Merged, _merge
+    from .lines import LineIndex
+    if catalog is _MODEL:
+        from ..model import MODEL
+        catalog = MODEL.inputs
+    problems: list[Problem] = []
+    if not isinstance(fragment, dict):
+        raise PriorsError([Problem(label, "", "an override must be a dict like an extending file", fragment)])
+    merged = Merged(data={}, files=[label, *prior.files])
+    base = Document(prior.path, prior.text, prior.resolved, LineIndex(prior.text))
+    over = Document(label, "", fragment, LineIndex(""))
+    merged.docs = {prior.path: base, label: over}
+    _merge(merged, base, None)
+    _merge(merged, over, None)
+
+    def report(key, msg, value):
+        file, _ = _file_for(key, merged)
+        problems.append(Problem(file, key, msg, value, None))
+
+    ps = build_prior_set(prior.path, merged, report, catalog)
+    if problems or ps is None:
+        raise PriorsError(problems or [Problem(label, "", "invalid override")])
     return ps

@@ -146,6 +146,15 @@ class PriorSet:
         """SHA-256 of the resolved priors text."""
         return hashlib.sha256(self.text.encode()).hexdigest()
 
+    def extend(self, fragment: dict, **kwargs) -> "PriorSet":
+        """Shorthand for :func:`dieroll.priors.extend_priors` (``extends`` rules)."""
+        from . import extend_priors
+        return extend_priors(self, fragment, **kwargs)
+
+    def with_weights(self, weights: dict[str, dict[str, float]]) -> "PriorSet":
+        """New claim weights, e.g. ``{"smic_yield": {"ft": 0.8, "csis": 0.2}}``."""
+        return self.extend({"quantities": {q: {"weights": w} for q, w in weights.items()}})
+
     def disputed(self) -> list[str]:
         """Names of quantities with more than one claim."""
         return [n for n, q in self.quantities.items() if len(q.claims) > 1]

@@ -213,12 +213,11 @@ def _quantity(name, q, run, spec, rep):
     claims = _claims(key, q, spec, rep)
     if claims is None or not ok:
         return None
-    raw = copy.deepcopy(q["claims"])
-    for c, r in zip(claims, raw):
-        r["weight"] = c.weight
     total = sum(c.weight for c in claims)
     claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, c.dist) for c in claims)
-    out.update(claims=raw)
+    out.update(claims=copy.deepcopy(q["claims"]))
+    if "weights" in q:
+        out["weights"] = copy.deepcopy(q["weights"])
     if "source" in q:
         out["source"] = q["source"]
     return Quantity(name, q["description"], q["units"], q.get("source", ""), claims=claims), out
