@@ -1,0 +1,58 @@
+"""The command line as a user meets it."""
+import os
+import subprocess
+import sys
+
+from ..conftest import BASELINE, DATA, ROOT
+
+DIEROLL = [sys.executable, "-m", "dieroll.cli"]
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run(DIEROLL + list(args), capture_output=True, text=True, cwd=cwd)
+
+
+def test_check_prints_each_quantity():
+    r = run("check", BASELINE)
+    assert r.returncode == 0, r.stderr
+    assert "smic_yield" in r.stdout and "csis" not in r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("smic_yield "))
+    assert line.split()[1] == "1" and line.split()[2] == "2"
+
+
+def test_check_lists_problems_exits_2_without_traceback():
+    bad = os.path.join(DATA, "bad", "negative_count.toml")
+    r = run("check", bad)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "problems in priors" in r.stderr and "tsmc_dies" in r.stderr
+    assert "missing quantity" in r.stderr  # also reports what the model needs
+
+
+def test_describe_lists_inputs_and_outputs():
+    r = run("describe")
+    assert r.returncode == 0
+    from dieroll.model import MODEL
+    for name in MODEL.inputs:
+        assert name in r.stdout
+    for o in MODEL.outputs:
+        assert o.name in r.stdout
+
+
+def test_run_list_show_chart(tmp_path):
+    r = run("--runs-dir", str(tmp_path), "run", BASELINE, "--draws", "2000", "--name", "b", "--quiet")
+    assert r.returncode == 0, r.stderr
+    r = run("--runs-dir", str(tmp_path), "list")
+    assert "b " in r.stdout and "complete" in r.stdout and "2,000" in r.stdout
+    r = run("--runs-dir", str(tmp_path), "show", "b", "--at", "2025-12", "2027-12")
+    assert r.returncode == 0, r.stderr
+    assert "2025-12" in r.stdout and "China, inference" in r.stdout
+    r = run("--runs-dir", str(tmp_path), "show", "b", "--at", "2040-01")
+    assert r.returncode == 2 and "outside the run" in r.stderr
+    r = run("--runs-dir", str(tmp_path), "run", BASELINE, "--draws", "2000", "--name", "b", "--quiet")
+    assert r.returncode == 2 and "already exists" in r.stderr and "Traceback" not in r.stderr
+    r = run("--runs-dir", str(tmp_path), "chart", "b", "--format", "png,svg", "--log")
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(tmp_path / "b" / "fan-china_total-inference-log.svg")
+    r = run("--runs-dir", str(tmp_path), "show", "nope")
+    assert r.returncode == 2 and "nope" in r.stderr

@@ -1,0 +1,80 @@
+"""Reducers against exact statistics of the same draws."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from dieroll.engine.reduce import BLOCK, PILOT, Reducer
+
+
+def _feed(rows, probs, chunk, thresholds=None):
+    R, N = rows.shape
+    th = np.full((R, 1), np.nan) if thresholds is None else thresholds
+    red = Reducer(rows[:, :min(PILOT, N)], th, probs, N)
+    for f in range(0, N, chunk):
+        red.add(rows[:, f:f + chunk], f)
+    return red
+
+
+@pytest.fixture(scope="module")
+def rows():
+    rng = np.random.default_rng(3)
+    N = 200_000
+    return np.stack([rng.normal(5, 2, N), np.exp(rng.normal(0, 1, N)),
+                     np.where(rng.random(N) < 0.3, 0.0, rng.gamma(2, 1000, N)),
+                     rng.standard_t(3, N), np.full(N, 7.0), -np.exp(rng.normal(0, 2, N))])
+
+
+PROBS = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95]
+
+
+def test_quantiles_within_their_bound_of_exact(rows):
+    red = _feed(rows, PROBS, 30_001)
+    q, err, mcse = red.quantiles()
+    exact = np.quantile(rows, PROBS, axis=1).T
+    # the bound is the bin width; allow the spacing of two order statistics more
+    assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err
+    assert np.all(np.isfinite(err))
+    # the reported bound is below the Monte Carlo standard error wherever that is positive
+    pos = mcse > 0
+    assert np.all(err[pos] <= mcse[pos]), (err / np.where(pos, mcse, 1)).max()
+    # zeros are exact
+    assert q[2, 0] == 0.0 and err[2, 0] == 0.0
+    assert np.all(q[4] == 7.0)
+
+
+def test_mcse_estimate_is_sensible(rows):
+    red = _feed(rows, PROBS, 50_000)
+    _, _, mcse = red.quantiles()
+    N = rows.shape[1]
+    true = np.sqrt(0.5 * 0.5 / N) / stats.norm(5, 2).pdf(5)
+    assert mcse[0, 3] == pytest.approx(true, rel=0.1)
+
+
+def test_moments_and_exceedance(rows):
+    th = np.array([[5.0, 7.0], [1.0, np.nan], [0.0, np.nan], [0.0, np.nan], [7.0, np.nan], [-1.0, np.nan]])
+    red = _feed(rows, PROBS, 17_000, th)
+    mean, sd = red.moments()
+    np.testing.assert_allclose(mean, rows.mean(axis=1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sd, rows.std(axis=1, ddof=1), rtol=1e-10, atol=1e-12)
+    exc = red.exceedance()
+    for r in range(rows.shape[0]):
+        for k in range(2):
+            if np.isnan(th[r, k]):
+                assert np.isnan(exc[r, k])
+            else:
+                assert exc[r, k] == (rows[r] > th[r, k]).mean()
+
+
+def test_small_runs_are_exact(rows):
+    small = rows[:, :5_000]
+    red = _feed(small, PROBS, 999)
+    q, err, _ = red.quantiles()
+    assert np.array_equal(q, np.quantile(small, PROBS, axis=1).T)
+    assert np.all(err == 0)
+
+
+def test_chunking_does_not_change_anything(rows):
+    a = _feed(rows, PROBS, BLOCK)
+    b = _feed(rows, PROBS, 77_777)
+    for x, y in zip(a.quantiles() + a.moments(), b.quantiles() + b.moments()):
+        assert np.array_equal(x, y)
