@@ -1,2 +1,26 @@
-"""dieroll: Monte Carlo uncertainty for AI chip supply under disputed evidence."""
+"""dieroll: Monte Carlo uncertainty for AI chip supply under disputed evidence.
+
+The public API, used by both the command line and notebooks.
+"""
 __version__ = "0.1.0"
+
+from .errors import DierollError, PriorsError, Problem, RunError, RunStoreError
+from .priors import PriorSet, extend_priors, load_priors
+from .api import Result, run, run_to_folder
+from .engine.simulate import evaluate, simulate
+from .store import Run, list_runs, open_run
+from .model import MODEL
+from . import plot
+
+__all__ = [
+    # priors
+    "load_priors", "extend_priors", "PriorSet",
+    # running
+    "run", "run_to_folder", "Result", "simulate", "evaluate", "MODEL",
+    # runs on disk
+    "open_run", "list_runs", "Run",
+    # charts
+    "plot",
+    # errors
+    "DierollError", "PriorsError", "Problem", "RunError", "RunStoreError",
+]
