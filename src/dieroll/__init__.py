@@ -6,7 +6,8 @@ __version__ = "0.1.0"
 
 from .errors import DierollError, PriorsError, Problem, RunError, RunStoreError
 from .priors import PriorSet, extend_priors, load_priors
-from .api import Result, run, run_to_folder
+from .api import Result, reweight, run, run_to_folder
+from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
 from .store import Run, list_runs, open_run
 from .model import MODEL
@@ -17,6 +18,8 @@ __all__ = [
     "load_priors", "extend_priors", "PriorSet",
     # running
     "run", "run_to_folder", "Result", "simulate", "evaluate", "MODEL",
+    # disputes
+    "disputes", "reweight", "sweep", "sensitivity",
     # runs on disk
     "open_run", "list_runs", "Run",
     # charts

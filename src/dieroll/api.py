@@ -12,7 +12,7 @@ from .store import DrawsWriter, open_run, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
-__all__ = ["Result", "run", "run_to_folder", "default_run_name"]
+__all__ = ["Result", "run", "run_to_folder", "default_run_name", "reweight"]
 
 
 @dataclass
@@ -26,12 +26,9 @@ class Result:
     seconds: float
 
 
-def _as_prior(priors) -> PriorSet:
-    return priors if isinstance(priors, PriorSet) else load_priors(priors)
-
-
 def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
-        threads: int | None = None, chunk_size: int | None = None, progress: bool = False) -> Result:
+        threads: int | None = None, chunk_size: int | None = None, progress: bool = False,
+        model=None) -> Result:
     """Run the model in memory (nothing written).
 
     Parameters
@@ -45,25 +42,35 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
         Engine settings; results do not depend on them.
     progress : bool
         Progress bar on stderr for long runs.
+    model : Model, optional
+        Defaults to the China AI compute model.
 
     Returns
     -------
     Result
     """
-    prior = _as_prior(priors)
+    from .model import MODEL
+    model = MODEL if model is None else model
+    prior = priors if isinstance(priors, PriorSet) else load_priors(
+        priors, **({} if model is MODEL else {"catalog": model.inputs}))
     holder = {}
 
     def on_chunk(ch):
         holder["w"].add(ch)
 
     from .engine.layout import build_layout
-    from .model import MODEL
     if keep_draws:
-        holder["w"] = DrawsWriter(None, prior, MODEL, build_layout(prior, MODEL.scalar_names, MODEL.path_names))
-    sim = simulate(prior, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+        holder["w"] = DrawsWriter(None, prior, model, build_layout(prior, model.scalar_names, model.path_names))
+    sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                    on_chunk=on_chunk if keep_draws else None, progress=progress)
     pr, pp = holder["w"].datasets() if keep_draws else (None, None)
     return Result(summary_dataset(sim, command=command_line(), priors_file=prior.path), pr, pp, prior, sim.seconds)
+
+
+def reweight(run, weights: dict, **kwargs):
+    """Shorthand for :func:`dieroll.analysis.reweight`."""
+    from .analysis import reweight as _rw
+    return _rw(run, weights, **kwargs)
 
 
 def default_run_name(priors_path: str) -> str:

@@ -1,4 +1,4 @@
-"""The ``dieroll`` command line: run, check, describe, list, show, chart.
+"""The ``dieroll`` command line: run, check, describe, list, show, chart, compare, disputes.
 
 Every command uses the same public API as notebooks.  Errors print as plain
 messages (a priors error lists every problem) and exit with status 2; Ctrl-C
@@ -132,33 +132,134 @@ def cmd_show(args) -> int:
     return 0
 
 
-def cmd_chart(args) -> int:
-    import matplotlib
-    matplotlib.use("Agg")
+def _save_all(fig, out_dir, base, formats, attrs, cmd):
     import matplotlib.pyplot as plt
 
-    from .plot.figures import fan_figure
-    from .plot.render import chart_command
     from .plot.style import save
-    from .store import open_run
-    path = _resolve_run(args.run, args.runs_dir)
-    run = open_run(path)
-    if args.var not in run.summary:
-        outs = sorted(v for v in run.summary.data_vars if "quantile" in run.summary[v].dims
-                      and not v.endswith(("_error", "_mcse")))
-        raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
-    cmd = chart_command(path, args.var, args.metric, args.log)
-    fig = fan_figure(run.summary, args.var, metric=args.metric, log=args.log, command=cmd)
-    out_dir = args.out or path
-    base = f"fan-{args.var}-{args.metric}" + ("-log" if args.log else "")
     written = []
-    for fmt in args.format.split(","):
+    for fmt in formats.split(","):
         fmt = fmt.strip().lower()
         if fmt not in ("png", "svg", "pdf"):
             raise DierollError(f"--format {fmt!r}: choose from png, svg, pdf")
-        written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), run.summary.attrs, cmd, base)
+        written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base)
     plt.close(fig)
-    print("\n".join(written))
+    return written
+
+
+def cmd_chart(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from .plot import channels_figure, exceedance_figure, fan_figure, hist_figure
+    from .plot.render import chart_command
+    from .store import open_run
+    path = _resolve_run(args.run, args.runs_dir)
+    run = open_run(path)
+    ds = run.summary
+    if args.var not in ds:
+        outs = sorted(v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(("_error", "_mcse")))
+        raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
+    cmd = chart_command(path, args.var, args.metric, args.log, args.kind)
+    if args.kind == "fan":
+        fig = fan_figure(ds, args.var, metric=args.metric, log=args.log, command=cmd)
+        base = f"fan-{args.var}-{args.metric}"
+    elif args.kind == "exceedance":
+        th = args.threshold or [1e6]
+        cmd += " --threshold " + " ".join(f"{x:g}" for x in th)
+        try:
+            fig = exceedance_figure(ds, args.var, th, metric=args.metric, draws=run.prior_predictive, command=cmd)
+        except ValueError as exc:
+            raise DierollError(str(exc)) from None
+        base = f"exceedance-{args.var}-{args.metric}"
+    elif args.kind == "hist":
+        if run.prior is None:
+            raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
+        at = args.at or "2026-12"
+        if args.by and f"{args.by}_claim" not in run.prior:
+            disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
+            raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
+        cmd += f" --at {at}" + (f" --by {args.by}" if args.by else "")
+        fig = hist_figure(ds, run.prior, run.prior_predictive, args.var, at, metric=args.metric, by=args.by,
+                          log=args.log, command=cmd)
+        base = f"hist-{args.var}-{args.metric}-{at}" + (f"-by-{args.by}" if args.by else "")
+    else:
+        fig = channels_figure(ds, metric=args.metric, log=args.log, command=cmd)
+        base = f"channels-{args.metric}"
+    base += "-log" if args.log else ""
+    print("\n".join(_save_all(fig, args.out or path, base, args.format, ds.attrs, cmd)))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from .plot import compare_figure
+    from .store import open_run
+    runs = {}
+    for r in args.runs:
+        run = open_run(_resolve_run(r, args.runs_dir))
+        runs[run.name] = run.summary
+    seeds = {ds.attrs.get("seed") for ds in runs.values()}
+    if len(seeds) > 1:
+        print("dieroll: warning: these runs use different seeds, so they do not share random numbers",
+              file=sys.stderr)
+    cmd = "dieroll compare " + " ".join(args.runs) + f" --var {args.var} --metric {args.metric}" + \
+        (" --log" if args.log else "")
+    fig = compare_figure(runs, args.var, metric=args.metric, log=args.log, command=cmd)
+    out = args.out or args.runs_dir
+    base = "compare-" + "-".join(runs) + f"-{args.var}-{args.metric}"
+    print("\n".join(_save_all(fig, out, base, args.format, next(iter(runs.values())).attrs, cmd)))
+    return 0
+
+
+def cmd_disputes(args) -> int:
+    from .analysis import disputes, sensitivity
+    from .store import open_run
+    path = _resolve_run(args.run, args.runs_dir)
+    run = open_run(path)
+    table = disputes(run, args.var, metric=args.metric, at=args.at)
+    a = table.attrs
+    print(f"{args.var} ({args.metric}) at {args.at}: median {_fmt(a['median_all'])}, 90 % interval "
+          f"{_fmt(a['p05_all'])}–{_fmt(a['p95_all'])} over {a['draws']:,} draws\n")
+    print(f"{'quantity':22} {'claim':12} {'weight':>7} {'draws':>9} {'median':>9} {'90 % interval':>21} "
+          f"{'narrows':>8}")
+    for q in table["quantity"].values:
+        row = table.sel(quantity=q)
+        print(f"{q:22} impact {float(row['impact']):.1%} (expected narrowing if settled), "
+              f"medians differ by {_fmt(float(row['median_spread']))}")
+        for i, cid in enumerate(row["claim_id"].values):
+            if not cid:
+                continue
+            print(f"{'':22} {cid:12} {row['weight'].values[i]:>7.0%} {int(row['draws'].values[i]):>9,} "
+                  f"{_fmt(row['median'].values[i]):>9} {_fmt(row['p05'].values[i]):>10}–"
+                  f"{_fmt(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
+    if args.chart:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plot import disputes_chart, tornado
+        from .plot.figures import _frame
+        from .plot.style import style
+        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --chart"
+        with style():
+            fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * int((table['claim_id'] != '').sum())))
+            disputes_chart(table, ax)
+            _frame(fig, ax, "Which dispute matters", f"{run.summary.attrs.get('title', '')} · median and 90 % "
+                   "interval given each claim", run.summary.attrs, cmd, legend=False)
+        out = _save_all(fig, path, f"disputes-{args.var}-{args.metric}-{args.at}", args.format,
+                        run.summary.attrs, cmd)
+        sens = sensitivity(run, args.var, metric=args.metric, at=args.at)
+        with style():
+            fig, ax = plt.subplots(figsize=(6.4, 4.6))
+            tornado(sens, ax)
+            _frame(fig, ax, "What drives the result", f"{run.summary.attrs.get('title', '')} · rank correlation "
+                   f"over {sens.attrs['draws']:,} draws; S1: RBD-FAST on {sens.attrs['salib_subsample']:,}",
+                   run.summary.attrs, cmd, legend=False)
+        out += _save_all(fig, path, f"tornado-{args.var}-{args.metric}-{args.at}", args.format,
+                         run.summary.attrs, cmd)
+        print("\n" + "\n".join(out))
     return 0
 
 
@@ -195,7 +296,27 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--format", default="png")
     ch.add_argument("--log", action="store_true")
     ch.add_argument("--out", help="folder to write into (default: the run folder)")
+    ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "channels"])
+    ch.add_argument("--threshold", type=float, nargs="+", help="for --kind exceedance")
+    ch.add_argument("--at", help="YYYY-MM, for --kind hist")
+    ch.add_argument("--by", help="a disputed quantity to stack --kind hist by")
     ch.set_defaults(func=cmd_chart)
+    cp = sub.add_parser("compare", help="several scenarios on one chart")
+    cp.add_argument("runs", nargs="+")
+    cp.add_argument("--var", default="china_total")
+    cp.add_argument("--metric", default="inference", choices=["inference", "training"])
+    cp.add_argument("--format", default="png")
+    cp.add_argument("--log", action="store_true")
+    cp.add_argument("--out", help="folder to write into (default: the runs folder)")
+    cp.set_defaults(func=cmd_compare)
+    dp = sub.add_parser("disputes", help="which dispute matters (needs a run with --keep-draws)")
+    dp.add_argument("run")
+    dp.add_argument("--var", default="china_total")
+    dp.add_argument("--metric", default="inference", choices=["inference", "training"])
+    dp.add_argument("--at", default="2026-12")
+    dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts")
+    dp.add_argument("--format", default="png")
+    dp.set_defaults(func=cmd_disputes)
     return p
 
 

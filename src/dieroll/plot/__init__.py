@@ -1,6 +1,17 @@
-"""Charts: fan charts, scenario comparison, exceedance, histograms, channels."""
-from .fan import fan
-from .figures import fan_figure
-from .style import style
+"""Charts: fan charts, scenario comparison, exceedance, histograms, channels.
 
-__all__ = ["fan", "fan_figure", "style"]
+Axes-level functions take data and ``ax=None`` and return the Axes; the
+``*_figure`` functions add title, legend and the provenance footnote.
+"""
+from .analysis import disputes_chart, sweep_chart, tornado
+from .channels import channels
+from .compare import compare
+from .exceedance import exceedance
+from .fan import fan
+from .figures import channels_figure, compare_figure, exceedance_figure, fan_figure, hist_figure
+from .hist import hist
+from .style import save, style
+
+__all__ = ["fan", "compare", "exceedance", "hist", "channels",
+           "fan_figure", "compare_figure", "exceedance_figure", "hist_figure", "channels_figure",
+           "disputes_chart", "sweep_chart", "tornado", "save", "style"]

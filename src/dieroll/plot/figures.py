@@ -1,12 +1,34 @@
 """Whole figures with title, legend and provenance footnote, as the CLI saves them."""
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 
+from .channels import channels
+from .compare import compare
+from .exceedance import exceedance
 from .fan import fan
+from .hist import hist
 from .style import colors, footnote, provenance_text, style
 
-__all__ = ["fan_figure"]
+__all__ = ["fan_figure", "compare_figure", "exceedance_figure", "hist_figure", "channels_figure"]
+
+CRN_NOTE = ("Scenarios share random numbers (same seed, common random numbers): "
+            "differences come from the priors, not from sampling noise.")
+
+
+def _frame(fig, ax, title, subtitle, attrs, command, legend=True, note=""):
+    ax.set_title(title, pad=16)
+    ax.text(0.0, 1.01, subtitle, transform=ax.transAxes, fontsize=7.5, color="#555555", va="bottom")
+    if legend:
+        ax.legend(loc="upper left", ncol=2)
+    text = provenance_text(attrs, command)
+    footnote(fig, f"{note}\n{text}" if note else text)
+
+
+def _metric_txt(ds, var, metric):
+    return f" ({metric})" if "metric" in ds[var].dims else ""
 
 
 def fan_figure(ds, var: str = "china_total", *, metric: str = "inference", log: bool = False,
@@ -20,18 +42,76 @@ def fan_figure(ds, var: str = "china_total", *, metric: str = "inference", log: 
     with style():
         fig, ax = plt.subplots()
         us = with_us and var == "china_total" and "us_total" in ds
-        fan(ds, var, ax, metric=metric, log=log, label="China")
+        fan(ds, var, ax, metric=metric, log=log, label="China" if var.startswith("china") else None)
         if us:
             fan(ds, "us_total", ax, color=colors["us"], label="United States", log=log,
                 bands=((0.05, 0.95, 0.15), (0.25, 0.75, 0.3)))
         what = ds[var].attrs.get("long_name", var).split(":")[0]
-        metric_txt = f" ({metric})" if "metric" in ds[var].dims else ""
-        ax.set_title(f"{what}{metric_txt}", pad=16)
-        ax.text(0.0, 1.01, f"{ds.attrs.get('title', '')} · bands: 5–95, 10–90, 25–75 % · line: median",
-                transform=ax.transAxes, fontsize=7.5, color="#555555", va="bottom")
-        ax.set_xlabel("")
         handles, labels = ax.get_legend_handles_labels()
         keep = [i for i, lbl in enumerate(labels) if "median" in lbl or "5–95" in lbl]
         ax.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="upper left", ncol=2)
-        footnote(fig, provenance_text(ds.attrs, command))
+        _frame(fig, ax, f"{what}{_metric_txt(ds, var, metric)}",
+               f"{ds.attrs.get('title', '')} · bands: 5–95, 10–90, 25–75 % · line: median",
+               ds.attrs, command, legend=False)
+    return fig
+
+
+def compare_figure(runs: dict, var: str = "china_total", *, metric: str = "inference", log: bool = False,
+                   command: str = ""):
+    """Scenarios overlaid (up to three) or as small multiples (more than three)."""
+    first = next(iter(runs.values()))
+    what = first[var].attrs.get("long_name", var).split(":")[0] + _metric_txt(first, var, metric)
+    with style():
+        if len(runs) <= 3:
+            fig, ax = plt.subplots()
+            compare(runs, var, ax, metric=metric, log=log)
+            _frame(fig, ax, what, "median and 90 % band per scenario", first.attrs, command, note=CRN_NOTE)
+            return fig
+        ncol = 3
+        nrow = math.ceil(len(runs) / ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(7.0, 2.2 * nrow + 0.6), sharex=True, sharey=True,
+                                 squeeze=False)
+        for ax, (label, ds) in zip(axes.flat, runs.items()):
+            compare({label: ds}, var, ax, metric=metric, log=log)
+            ax.set_title(label, fontsize=8.5, loc="left", pad=3)
+            ax.set_ylabel("")
+        for ax in list(axes.flat)[len(runs):]:
+            ax.set_visible(False)
+        fig.suptitle(f"{what}: median and 90 % band by scenario", x=0.01, ha="left", fontweight="bold")
+        footnote(fig, f"{CRN_NOTE}\n{provenance_text(first.attrs, command)}")
+        fig.tight_layout()
+    return fig
+
+
+def exceedance_figure(ds, var: str = "china_total", thresholds=(1e6,), *, metric: str = "inference",
+                      draws=None, command: str = ""):
+    """P(var > threshold) over time."""
+    with style():
+        fig, ax = plt.subplots()
+        exceedance(ds, var, thresholds, ax, metric=metric, draws=draws)
+        what = ds[var].attrs.get("long_name", var).split(":")[0]
+        _frame(fig, ax, f"Chance that {what[0].lower() + what[1:]}{_metric_txt(ds, var, metric)} exceeds",
+               ds.attrs.get("title", ""), ds.attrs, command)
+    return fig
+
+
+def hist_figure(ds, prior, prior_predictive, var="china_total", at="2026-12", *, metric="inference", by=None,
+                log=False, command=""):
+    """Distribution of ``var`` at ``at``, optionally stacked by claim."""
+    with style():
+        fig, ax = plt.subplots()
+        hist(prior, prior_predictive, var, at, ax, metric=metric, by=by, log=log)
+        what = ds[var].attrs.get("long_name", var).split(":")[0]
+        sub = f"{ds.attrs.get('title', '')} · {at}" + (f" · stacked by the claim drawn for {by}" if by else "")
+        _frame(fig, ax, f"{what}{_metric_txt(ds, var, metric)}", sub, ds.attrs, command, legend=bool(by))
+    return fig
+
+
+def channels_figure(ds, *, metric="inference", log=False, command=""):
+    """Median stock by channel, stacked."""
+    with style():
+        fig, ax = plt.subplots()
+        channels(ds, ax, metric=metric, log=log)
+        _frame(fig, ax, f"Where China's AI compute comes from ({metric})",
+               f"{ds.attrs.get('title', '')} · median of each channel, stacked", ds.attrs, command)
     return fig

@@ -60,7 +60,8 @@ class DrawsWriter:
                 inputs[f"{name}_claim"] = xr.Variable(
                     "draw", cl[:, s].astype(np.int8),
                     {"long_name": f"claim drawn for {name}", "flag_values": list(range(len(q.claims))),
-                     "flag_meanings": " ".join(c.id for c in q.claims)})
+                     "flag_meanings": " ".join(c.id for c in q.claims),
+                     "claim_weights": [float(w) for w in q.weights]})
         for p, name in enumerate(L.path_names):
             q = prior.quantities[name]
             k0, nk = int(L.pa_koff[p]), int(L.pa_nk[p])

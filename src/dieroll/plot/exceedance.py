@@ -1,0 +1,63 @@
+"""Exceedance curves: P(variable > threshold) over time."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+
+from .style import _human, colors, date_axis
+
+__all__ = ["exceedance", "exceedance_table"]
+
+
+def exceedance_table(ds, var, thresholds, *, metric="inference", draws=None):
+    """P(var > x) per time for each threshold: from the summary where the run
+    stored that threshold, else from the kept draws.
+
+    Returns
+    -------
+    dict of float to ndarray (time,)
+    """
+    out = {}
+    stored = ds.get(f"{var}_exceedance")
+    for x in thresholds:
+        got = None
+        if stored is not None:
+            tdim = f"{var}_threshold"
+            hit = np.isclose(ds[tdim].values, x, rtol=1e-12)
+            if hit.any():
+                s = stored.isel({tdim: int(np.argmax(hit))})
+                got = (s.sel(metric=metric) if "metric" in s.dims else s).values
+        if got is None and draws is not None:
+            d = draws[var]
+            d = d.sel(metric=metric) if "metric" in d.dims else d
+            got = (d > x).mean("draw").values
+        if got is None:
+            raise ValueError(f"P({var} > {x:g}) was not stored: add it to [run.thresholds] {var} = [...] "
+                             "or run with --keep-draws")
+        out[float(x)] = np.asarray(got, dtype=float)
+    return out
+
+
+def exceedance(ds, var: str = "china_total", thresholds=(1e6,), ax=None, *, metric: str = "inference",
+               draws=None):
+    """Draw P(var > x) over time for each threshold ``x``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    table = exceedance_table(ds, var, thresholds, metric=metric, draws=draws)
+    t = ds["time"].values
+    units = ds[var].attrs.get("units", "")
+    for i, (x, p) in enumerate(table.items()):
+        ax.plot(t, p, color=colors["claim"][i % len(colors["claim"])],
+                label=f"> {_human(x)} {units}".strip())
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_ylabel(f"probability {var.replace('_', ' ')} exceeds")
+    date_axis(ax)
+    ax.margins(x=0)
+    return ax
