@@ -30,8 +30,10 @@ def compare(runs: dict, var: str = "china_total", ax=None, *, metric: str = "inf
         da = _select(ds, var, metric)
         c = colors["claim"][i % len(colors["claim"])]
         t = da["time"].values
-        ax.fill_between(t, da.sel(quantile=0.05).values, da.sel(quantile=0.95).values, color=c, alpha=0.15,
+        ax.fill_between(t, da.sel(quantile=0.05).values, da.sel(quantile=0.95).values, color=c, alpha=0.10,
                         linewidth=0)
+        for q in (0.05, 0.95):
+            ax.plot(t, da.sel(quantile=q).values, color=c, linewidth=0.6, alpha=0.7)
         ax.plot(t, da.sel(quantile=0.5).values, color=c, label=label)
     date_axis(ax)
     quantity_axis(ax, log=log)

@@ -61,25 +61,37 @@ def compare_figure(runs: dict, var: str = "china_total", *, metric: str = "infer
     """Scenarios overlaid (up to three) or as small multiples (more than three)."""
     first = next(iter(runs.values()))
     what = first[var].attrs.get("long_name", var).split(":")[0] + _metric_txt(first, var, metric)
+    a = first.attrs
+    prov = (f"dieroll {a.get('dieroll_version', '?')} · N = {int(a.get('draws', 0)):,} draws · seed {a.get('seed')} · "
+            "priors (sha256): " + ", ".join(f"{k} {str(ds.attrs.get('priors_sha256', ''))[:8]}"
+                                           for k, ds in runs.items()) + f"\nRegenerate: {command}")
     with style():
         if len(runs) <= 3:
             fig, ax = plt.subplots()
             compare(runs, var, ax, metric=metric, log=log)
-            _frame(fig, ax, what, "median and 90 % band per scenario", first.attrs, command, note=CRN_NOTE)
+            ax.set_title(what, pad=16)
+            ax.text(0.0, 1.01, "median and 90 % band per scenario", transform=ax.transAxes, fontsize=7.5,
+                    color="#555555", va="bottom")
+            ax.legend(loc="upper left", ncol=3)
+            footnote(fig, f"{CRN_NOTE}\n{prov}")
             return fig
         ncol = 3
         nrow = math.ceil(len(runs) / ncol)
         fig, axes = plt.subplots(nrow, ncol, figsize=(7.0, 2.2 * nrow + 0.6), sharex=True, sharey=True,
                                  squeeze=False)
+        import matplotlib.dates as mdates
         for ax, (label, ds) in zip(axes.flat, runs.items()):
             compare({label: ds}, var, ax, metric=metric, log=log)
             ax.set_title(label, fontsize=8.5, loc="left", pad=3)
             ax.set_ylabel("")
+            ax.xaxis.set_major_locator(mdates.YearLocator(2))
+            ax.xaxis.set_minor_locator(mdates.YearLocator(1))
         for ax in list(axes.flat)[len(runs):]:
             ax.set_visible(False)
-        fig.suptitle(f"{what}: median and 90 % band by scenario", x=0.01, ha="left", fontweight="bold")
-        footnote(fig, f"{CRN_NOTE}\n{provenance_text(first.attrs, command)}")
-        fig.tight_layout()
+        fig.suptitle(what, x=0.01, ha="left", fontweight="bold", fontsize=10.5)
+        fig.text(0.01, 0.935, "median and 90 % band by scenario", fontsize=7.5, color="#555555")
+        fig.tight_layout(rect=(0, 0, 1, 0.93))
+        footnote(fig, f"{CRN_NOTE}\n{prov}")
     return fig
 
 

@@ -58,8 +58,11 @@ def provenance_text(attrs: dict, command: str) -> str:
 
 
 def footnote(fig, text: str) -> None:
-    """Put ``text`` under the axes, small and grey."""
-    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=6.5, color="#666666", wrap=False)
+    """Put ``text`` under everything drawn so far (axes, tick and axis labels), small and grey."""
+    renderer = fig.canvas.get_renderer()
+    bottom = min([ax.get_tightbbox(renderer).y0 for ax in fig.axes if ax.get_visible()] or [0.0])
+    y = min(bottom / fig.bbox.height, 0.0) - 0.015
+    fig.text(0.01, y, text, ha="left", va="top", fontsize=6.5, color="#666666", wrap=False)
 
 
 def save(fig, path: str, attrs: dict, command: str, title: str) -> list[str]:
