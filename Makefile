@@ -15,17 +15,35 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/dieroll run priors/baseline.toml --force
 
+# the whole suite: unit, statistical, property and regression tests, and both notebooks run top to bottom
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbmake tests notebooks
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_seed_model.py
+	$(BIN)/python benchmarks/bench_full_model.py
+	$(BIN)/python benchmarks/bench_memory.py
 
+# JupyterLab is not a dependency: installed into .venv on first use
 notebook: $(STAMP)
-	$(BIN)/jupyter notebook notebooks/
+	$(BIN)/python -c "import jupyterlab" 2>/dev/null || $(BIN)/pip install --quiet jupyterlab
+	$(BIN)/jupyter lab notebooks/
+
+# regenerate the charts shown in the README (docs/img/)
+charts: $(STAMP)
+	$(BIN)/dieroll run priors/baseline.toml --force --quiet --draws 200000
+	$(BIN)/dieroll run priors/baseline.toml --name baseline-draws --force --quiet --draws 50000 --keep-draws
+	$(BIN)/dieroll run priors/no-smuggling.toml --force --quiet --draws 200000
+	$(BIN)/dieroll run priors/hbm-stockpile-only.toml --force --quiet --draws 200000
+	$(BIN)/dieroll chart baseline --log --out docs/img
+	$(BIN)/dieroll chart baseline --kind channels --out docs/img
+	$(BIN)/dieroll chart baseline --kind exceedance --threshold 1e6 2e6 5e6 --out docs/img
+	$(BIN)/dieroll compare baseline no-smuggling hbm-stockpile-only --log --out docs/img
+	$(BIN)/dieroll disputes baseline-draws --chart
+	cp runs/baseline-draws/disputes-*.png runs/baseline-draws/tornado-*.png docs/img/
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

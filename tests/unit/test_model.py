@@ -23,16 +23,8 @@ def fixed(baseline, values, **run):
 
 
 def series(chunk, name, **sel):
-    """One output's (T,) series for draw 0 from a Chunk."""
-    row = 0
-    for o in MODEL.outputs:
-        if o.name == name:
-            idx = 0
-            for d, labels in o.dims:
-                idx = idx * len(labels) + labels.index(sel[d])
-            return chunk.out[row + idx, :, 0]
-        row += o.size
-    raise KeyError(name)
+    """One output's (T,) series for draw 0."""
+    return chunk.output(name, **sel)[:, 0]
 
 
 def test_csis_smic_worked_example(baseline):

@@ -40,6 +40,21 @@ class Chunk:
     claims: np.ndarray    # (n, S) int16 claim index
     knots: np.ndarray     # (n, K)
     out: np.ndarray       # (n_series, T, n)
+    model: Model | None = None
+
+    def output(self, name: str, **labels) -> np.ndarray:
+        """One output series ``(T, n)``, e.g. ``output("china_stock", channel="tsmc_ascend", metric="inference")``."""
+        row = 0
+        for o in self.model.outputs:
+            if o.name == name:
+                idx = 0
+                for d, lbl in o.dims:
+                    if d not in labels:
+                        raise ValueError(f"{name} needs {d}= one of {', '.join(lbl)}")
+                    idx = idx * len(lbl) + lbl.index(labels[d])
+                return self.out[row + idx]
+            row += o.size
+        raise ValueError(f"no output {name!r}; outputs are {', '.join(o.name for o in self.model.outputs)}")
 
 
 @dataclass
@@ -98,7 +113,7 @@ class _Buffers:
             out = np.empty(self.out.shape[:2] + (n,))
         _fill_inputs(layout, seed, first, sc, cl, kn)
         model.run_chunk(layout, sc, kn, abs0, out)
-        return Chunk(first, sc, cl, kn, out)
+        return Chunk(first, sc, cl, kn, out, model)
 
 
 def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, first: int = 0,

@@ -1,0 +1,67 @@
+"""The full baseline model (every channel, monthly 2022-10 .. 2030-12, 22 output
+series), end to end: sampling, model and reducers.
+
+dieroll vs a plain-numpy implementation in the same process: a numpy Generator,
+SciPy inverse CDFs, chunked arrays, the model vectorised over draws with a loop
+over months (``dieroll.model.reference``, written plainly for the tests), and
+``np.percentile`` for the quantiles of every series at every month.
+
+    python benchmarks/bench_full_model.py [--draws 1e6] [--repeats 3] [--numpy-repeats 1]
+    python benchmarks/bench_full_model.py --only-dieroll --draws 1e7     # wall time and peak RSS
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+from _common import median_time, numpy_sample, peak_rss_mib
+from dieroll.engine.layout import build_layout
+from dieroll.engine.simulate import simulate
+from dieroll.model import MODEL
+from dieroll.model.reference import reference_outputs
+from dieroll.priors import load_priors
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBS = [5, 10, 25, 50, 75, 90, 95]
+
+
+def numpy_reference(prior, n, chunk=100_000, seed=1):
+    rng = np.random.default_rng(seed)
+    T = prior.run.n_steps
+    lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
+    abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
+    outs = np.empty((MODEL.n_series, T, n), dtype=np.float32)
+    for f in range(0, n, chunk):
+        m = min(chunk, n - f)
+        sc, kn = numpy_sample(prior, MODEL.scalar_names, MODEL.path_names, m, rng)
+        outs[:, :, f:f + m] = reference_outputs(lay, sc, kn, abs0)
+    q = np.empty((MODEL.n_series, len(PROBS), T))
+    for s in range(MODEL.n_series):
+        q[s] = np.percentile(outs[s], PROBS, axis=-1)
+    return q, outs.mean(axis=-1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--draws", type=float, default=1e6)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--numpy-repeats", type=int, default=1)
+    ap.add_argument("--only-dieroll", action="store_true")
+    args = ap.parse_args()
+    n = int(args.draws)
+    prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
+    simulate(prior, draws=20_000)  # compile / load the numba cache
+    t_d, all_d = median_time(lambda: simulate(prior, draws=n), args.repeats)
+    print(f"full model, N={n:,}, {prior.run.n_steps} months, {MODEL.n_series} series: dieroll {t_d:.2f} s "
+          f"(runs {', '.join(f'{t:.2f}' for t in all_d)}; {n / t_d:,.0f} draws/s); peak RSS {peak_rss_mib():,.0f} MiB",
+          flush=True)
+    if not args.only_dieroll:
+        t_n, all_n = median_time(lambda: numpy_reference(prior, n), args.numpy_repeats)
+        print(f"numpy reference {t_n:.2f} s (runs {', '.join(f'{t:.2f}' for t in all_n)}); "
+              f"dieroll is {t_n / t_d:.1f}x faster; peak RSS {peak_rss_mib():,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
