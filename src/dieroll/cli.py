@@ -208,7 +208,7 @@ def cmd_compare(args) -> int:
         (" --log" if args.log else "")
     fig = compare_figure(runs, args.var, metric=args.metric, log=args.log, command=cmd)
     out = args.out or args.runs_dir
-    base = "compare-" + "-".join(runs) + f"-{args.var}-{args.metric}"
+    base = "compare-" + "-".join(runs) + f"-{args.var}-{args.metric}" + ("-log" if args.log else "")
     print("\n".join(_save_all(fig, out, base, args.format, next(iter(runs.values())).attrs, cmd)))
     return 0
 
@@ -260,6 +260,29 @@ def cmd_disputes(args) -> int:
         out += _save_all(fig, path, f"tornado-{args.var}-{args.metric}-{args.at}", args.format,
                          run.summary.attrs, cmd)
         print("\n" + "\n".join(out))
+    if args.sweep:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .analysis import sweep
+        from .plot import sweep_chart
+        from .plot.figures import _frame
+        from .plot.style import style
+        try:
+            quantity, claim = args.sweep.split(":")
+        except ValueError:
+            raise DierollError(f"--sweep {args.sweep!r}: write QUANTITY:CLAIM, e.g. smic_yield:ft") from None
+        sw = sweep(run, quantity, claim, args.var, metric=args.metric, at=args.at)
+        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --sweep {args.sweep}"
+        with style():
+            fig, ax = plt.subplots()
+            sweep_chart(sw, ax)
+            _frame(fig, ax, f"If {quantity} = {claim} were more (or less) believed",
+                   f"{run.summary.attrs.get('title', '')} · reweighted stored draws; smallest effective sample "
+                   f"size {float(sw['ess'].min()):,.0f}", run.summary.attrs, cmd, legend=False)
+        print("\n".join(_save_all(fig, path, f"sweep-{quantity}-{claim}-{args.var}-{args.metric}-{args.at}",
+                                   args.format, run.summary.attrs, cmd)))
     return 0
 
 
@@ -315,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--metric", default="inference", choices=["inference", "training"])
     dp.add_argument("--at", default="2026-12")
     dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts")
+    dp.add_argument("--sweep", metavar="QUANTITY:CLAIM", help="chart the output as that claim's weight goes 0 -> 1")
     dp.add_argument("--format", default="png")
     dp.set_defaults(func=cmd_disputes)
     return p
@@ -334,6 +358,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("dieroll: interrupted; no run was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ from dieroll.analysis import disputes, sensitivity, sweep  # noqa: E402
 from dieroll.store import open_run  # noqa: E402
 
 
+pytestmark = pytest.mark.filterwarnings("error")  # rendering must emit no warnings
+
+
 @pytest.fixture(scope="module")
 def run(small_run):
     return open_run(small_run)

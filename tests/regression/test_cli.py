@@ -56,3 +56,33 @@ def test_run_list_show_chart(tmp_path):
     assert os.path.exists(tmp_path / "b" / "fan-china_total-inference-log.svg")
     r = run("--runs-dir", str(tmp_path), "show", "nope")
     assert r.returncode == 2 and "nope" in r.stderr
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    import signal
+    import time
+    proc = subprocess.Popen(DIEROLL + ["--runs-dir", str(tmp_path), "run", BASELINE, "--name", "c",
+                                       "--draws", "5000000", "--quiet"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(n.startswith(".tmp-c") for n in os.listdir(tmp_path)):
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "dieroll: interrupted; no run was written"
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_disputes_command(small_run, tmp_path):
+    import shutil
+    shutil.copytree(small_run, tmp_path / "k")
+    runs_dir, name = str(tmp_path), "k"
+    small_run = str(tmp_path / "k")
+    r = run("--runs-dir", runs_dir, "disputes", name, "--at", "2026-12", "--sweep", "smic_yield:ft")
+    assert r.returncode == 0, r.stderr
+    assert "smic_yield" in r.stdout and "impact" in r.stdout
+    assert os.path.exists(os.path.join(small_run, "sweep-smic_yield-ft-china_total-inference-2026-12.png"))
+    r = run("--runs-dir", runs_dir, "disputes", name, "--sweep", "smic_yield")
+    assert r.returncode == 2 and "QUANTITY:CLAIM" in r.stderr

@@ -47,18 +47,19 @@ def importance_weights(run, weights: dict) -> np.ndarray:
 
 
 def weighted_quantiles(values: np.ndarray, w: np.ndarray, probs) -> np.ndarray:
-    """Quantiles along axis 0 of ``values`` under weights ``w`` (midpoint rule)."""
-    order = np.argsort(values, axis=0, kind="stable")
-    v = np.take_along_axis(values, order, axis=0)
-    ww = w[order]
-    cw = np.cumsum(ww, axis=0)
-    pos = (cw - 0.5 * ww) / cw[-1]
-    out = np.empty((len(probs),) + values.shape[1:])
-    flat_v = v.reshape(v.shape[0], -1)
-    flat_p = pos.reshape(pos.shape[0], -1)
-    for j in range(flat_v.shape[1]):
-        out.reshape(len(probs), -1)[:, j] = np.interp(probs, flat_p[:, j], flat_v[:, j])
-    return out
+    """Quantiles along axis 0 of ``values`` under weights ``w`` (midpoint rule):
+    the weighted empirical CDF puts each draw at ``(cumsum(w) - w / 2) / sum(w)``
+    and the quantile is interpolated linearly between draws."""
+    probs = np.asarray(probs, dtype=float)
+    flat = values.reshape(values.shape[0], -1)
+    out = np.empty((len(probs), flat.shape[1]))
+    total = w.sum()
+    for j in range(flat.shape[1]):
+        order = np.argsort(flat[:, j])
+        ww = w[order]
+        pos = (np.cumsum(ww) - 0.5 * ww) / total
+        out[:, j] = np.interp(probs, pos, flat[order, j])
+    return out.reshape((len(probs),) + values.shape[1:])
 
 
 def reweight(run, weights: dict, *, variables=None, at=None, probs=PROBS, min_ess: float = 1000.0) -> xr.Dataset:
@@ -97,8 +98,7 @@ def reweight(run, weights: dict, *, variables=None, at=None, probs=PROBS, min_es
         d = pp[v]
         if at is not None:
             d = d.sel(time=[np.datetime64(a, "M").astype("datetime64[ns]") for a in at])
-        arr = np.asarray(d.values, dtype=float)
-        q = weighted_quantiles(arr, iw, probs)
+        q = weighted_quantiles(np.asarray(d.values), iw, probs)
         dims = d.dims[1:]
         data[v] = xr.Variable(("quantile",) + dims, q, dict(d.attrs)).transpose(*dims, "quantile")
     coords = {c: pp[c].values for c in pp.coords if c != "draw"}

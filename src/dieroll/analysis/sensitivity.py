@@ -32,9 +32,12 @@ def input_matrix(run) -> tuple[np.ndarray, list[str]]:
 
 
 def _ranks(a):
+    """Ranks (0..n-1, ties broken by position) of each column of ``a``."""
+    n = a.shape[0]
     r = np.empty(a.shape, dtype=float)
-    order = np.argsort(a, axis=0, kind="stable")
-    np.put_along_axis(r, order, np.arange(a.shape[0], dtype=float)[:, None].repeat(a.shape[1], 1), axis=0)
+    ar = np.arange(n, dtype=float)
+    for j in range(a.shape[1]):
+        r[np.argsort(a[:, j]), j] = ar
     return r
 
 
