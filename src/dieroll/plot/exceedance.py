@@ -57,7 +57,7 @@ def exceedance(ds, var: str = "china_total", thresholds=(1e6,), ax=None, *, metr
                 label=f"> {_human(x)} {units}".strip())
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
-    ax.set_ylabel(f"probability {var.replace('_', ' ')} exceeds")
+    ax.set_ylabel("probability")
     date_axis(ax)
     ax.margins(x=0)
     return ax

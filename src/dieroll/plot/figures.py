@@ -101,9 +101,9 @@ def exceedance_figure(ds, var: str = "china_total", thresholds=(1e6,), *, metric
     with style():
         fig, ax = plt.subplots()
         exceedance(ds, var, thresholds, ax, metric=metric, draws=draws)
-        what = ds[var].attrs.get("long_name", var).split(":")[0]
-        _frame(fig, ax, f"Chance that {what[0].lower() + what[1:]}{_metric_txt(ds, var, metric)} exceeds",
-               ds.attrs.get("title", ""), ds.attrs, command)
+        what = ds[var].attrs.get("long_name", var).split(":")[0].split(",")[0]
+        _frame(fig, ax, f"Chance that {what} exceeds each level{_metric_txt(ds, var, metric)}",
+               f"{ds.attrs.get('title', '')} · share of draws above the threshold, by month", ds.attrs, command)
     return fig
 
 
@@ -124,6 +124,8 @@ def channels_figure(ds, *, metric="inference", log=False, command=""):
     with style():
         fig, ax = plt.subplots()
         channels(ds, ax, metric=metric, log=log)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi * 1.35)  # room for the legend above the stack
         _frame(fig, ax, f"Where China's AI compute comes from ({metric})",
                f"{ds.attrs.get('title', '')} · median of each channel, stacked", ds.attrs, command)
     return fig
