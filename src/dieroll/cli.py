@@ -67,8 +67,20 @@ def cmd_describe(args) -> int:
     return 0
 
 
+def _stop_at_next_chunk(signum, frame):
+    """First Ctrl-C: stop at the next chunk boundary; a second one interrupts at once."""
+    import signal
+
+    from .engine.simulate import STOP
+    STOP.set()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def cmd_run(args) -> int:
+    import signal
+
     from .api import run_to_folder
+    signal.signal(signal.SIGINT, _stop_at_next_chunk)
     path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws, seed=args.seed,
                          force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                          threads=args.threads, chunk_size=args.chunk_size)

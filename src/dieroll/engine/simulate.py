@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,11 @@ from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer
 
-__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES"]
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES", "STOP"]
+
+#: Set (e.g. by a SIGINT handler) to stop a running simulation at the next chunk
+#: boundary with ``KeyboardInterrupt``, never inside a parallel kernel.
+STOP = threading.Event()
 
 DEFAULT_CHUNK_BYTES = 32 * 2**20
 
@@ -205,8 +210,11 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         # computed in pieces of chunk_size so that memory stays bounded.
         npilot = min(N, PILOT)
         bufs = _Buffers(layout, model.n_series, T, chunk_size)
-        pieces = [bufs.chunk(model, layout, seed, abs0, f, min(chunk_size, npilot - f)).out.copy()
-                  for f in range(0, npilot, chunk_size)]
+        pieces = []
+        for f in range(0, npilot, chunk_size):
+            if STOP.is_set():
+                raise KeyboardInterrupt
+            pieces.append(bufs.chunk(model, layout, seed, abs0, f, min(chunk_size, npilot - f)).out.copy())
         pilot = np.concatenate(pieces, axis=2).reshape(model.n_series * T, npilot)
         reducer = Reducer(pilot, th_rows, prior.run.quantiles, N)
         del pilot, pieces
@@ -217,6 +225,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
                        desc=prior.run.title[:30], leave=False)
         try:
             for first in range(0, N, chunk_size):
+                if STOP.is_set():
+                    raise KeyboardInterrupt
                 n = min(chunk_size, N - first)
                 ch = bufs.chunk(model, layout, seed, abs0, first, n)
                 reducer.add(ch.out.reshape(model.n_series * T, n), first)
