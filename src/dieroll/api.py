@@ -8,7 +8,7 @@ import xarray as xr
 
 from .engine.simulate import simulate
 from .priors import PriorSet, load_priors
-from .store import DrawsWriter, open_run, summary_dataset, write_run_folder
+from .store import DrawsWriter, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
@@ -120,5 +120,3 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
 
     return write_run_folder(runs_dir, name, fill, force=force)
 
-
-__all__ += ["open_run"]

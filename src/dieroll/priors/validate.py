@@ -13,7 +13,6 @@ import difflib
 import math
 import re
 
-import numpy as np
 import tomli_w
 
 from ..catalog import InputSpec
