@@ -64,9 +64,6 @@ class InputLayout:
         return int(self.pa_nk.sum())
 
 
-_COMMON_STEP = 0xFFFFFFFF  # step used for a path's common factor
-
-
 def _interp_grid(months, n_steps):
     t = np.arange(n_steps, dtype=float)
     seg = np.clip(np.searchsorted(months, t, side="right") - 1, 0, max(len(months) - 2, 0))

@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import xarray as xr
 
@@ -49,7 +49,6 @@ class Run:
     summary: xr.Dataset
     prior: xr.Dataset | None = None
     prior_predictive: xr.Dataset | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
