@@ -140,9 +140,13 @@ def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, fir
 def _threshold_rows(model, prior, T):
     th = {}
     for name, vals in prior.run.thresholds.items():
-        if name not in {o.name for o in model.outputs}:
-            raise RunError(f"run.thresholds.{name}: the model has no output {name!r}; outputs are "
-                           + ", ".join(o.name for o in model.outputs))
+        names = [o.name for o in model.outputs]
+        if name not in names:
+            import difflib
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RunError(f"run.thresholds.{name}: the model has no output {name!r}{hint}; outputs are "
+                           + ", ".join(names))
         th[name] = vals
     K = max((len(v) for v in th.values()), default=0)
     rows = []

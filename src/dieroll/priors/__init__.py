@@ -17,6 +17,12 @@ __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings"
 _MODEL = object()
 
 
+def _show(path: str) -> str:
+    """A path as the user reads it: relative to the working folder when inside it."""
+    rel = os.path.relpath(path)
+    return os.path.abspath(path) if rel.startswith("..") else rel
+
+
 def _file_for(key: str, merged) -> tuple[str, str]:
     """File a resolved key path came from, and the key path inside that file."""
     m = re.match(r"^quantities\.([^.\[]+)", key)
@@ -62,7 +68,7 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
     problems: list[Problem] = []
 
     def report_file(file, key, msg, value, line):
-        problems.append(Problem(os.path.relpath(file), key, msg, value, line))
+        problems.append(Problem(_show(file), key, msg, value, line))
 
     merged = resolve(path, report_file)
     if merged is None:
@@ -72,7 +78,7 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
         file, local = _file_for(key, merged)
         doc = merged.docs.get(file)
         line = doc.lines.find(local) if doc is not None else None
-        problems.append(Problem(os.path.relpath(file), key, msg, value, line))
+        problems.append(Problem(_show(file), key, msg, value, line))
 
     ps = build_prior_set(path, merged, report, catalog)
     if problems or ps is None:
