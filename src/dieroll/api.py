@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import xarray as xr
 
+from .engine.layout import build_layout
 from .engine.simulate import simulate
 from .priors import PriorSet, load_priors
 from .store import DrawsWriter, summary_dataset, write_run_folder
@@ -53,17 +54,11 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     model = MODEL if model is None else model
     prior = priors if isinstance(priors, PriorSet) else load_priors(
         priors, **({} if model is MODEL else {"catalog": model.inputs}))
-    holder = {}
-
-    def on_chunk(ch):
-        holder["w"].add(ch)
-
-    from .engine.layout import build_layout
-    if keep_draws:
-        holder["w"] = DrawsWriter(None, prior, model, build_layout(prior, model.scalar_names, model.path_names))
+    layout = build_layout(prior, model.scalar_names, model.path_names)
+    writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
     sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                   on_chunk=on_chunk if keep_draws else None, progress=progress)
-    pr, pp = holder["w"].datasets() if keep_draws else (None, None)
+                   on_chunk=writer.add if writer else None, progress=progress, layout=layout)
+    pr, pp = writer.datasets() if writer else (None, None)
     return Result(summary_dataset(sim, command=command_line(), priors_file=prior.path), pr, pp, prior, sim.seconds)
 
 
@@ -99,14 +94,11 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         with open(os.path.join(tmp, PRIORS), "w") as fh:
             fh.write(f"# Resolved priors of run {name!r} (extends merged), sha256 {prior.sha256}\n")
             fh.write(prior.text)
-        writer = None
-        if keep_draws:
-            from .engine.layout import build_layout
-            from .model import MODEL
-            writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL,
-                                 build_layout(prior, MODEL.scalar_names, MODEL.path_names))
-        sim = simulate(prior, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                       on_chunk=writer.add if writer else None, progress=progress)
+        from .model import MODEL
+        layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
+        writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL, layout) if keep_draws else None
+        sim = simulate(prior, MODEL, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+                       on_chunk=writer.add if writer else None, progress=progress, layout=layout)
         if writer:
             writer.flush()
         ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, special
 
 from .base import METALOG, Distribution, _spec
 
@@ -91,9 +91,7 @@ class Metalog(Distribution):
             if self.kind == UPPER:
                 return self.upper - np.exp(-m)
             if self.kind == BOTH:
-                return (self.lower + self.upper * np.exp(m)) / (1.0 + np.exp(m)) if np.all(m < 700) \
-                    else np.where(m < 700, (self.lower + self.upper * np.exp(np.minimum(m, 700)))
-                                  / (1.0 + np.exp(np.minimum(m, 700))), self.upper)
+                return self.lower + (self.upper - self.lower) * special.expit(m)
         return m
 
     def ppf(self, p):

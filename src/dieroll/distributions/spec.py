@@ -21,7 +21,7 @@ from .base import Distribution, Truncated
 from .families import Beta, Discrete, Fixed, Lognormal, Normal, Pert, Triangular, Uniform
 from .metalog import Metalog, MetalogError
 
-__all__ = ["FAMILIES", "parse_dist", "quantile_key"]
+__all__ = ["FAMILIES", "finite_number", "parse_dist", "quantile_key"]
 
 Report = Callable[[str, str, object], None]
 
@@ -56,7 +56,8 @@ def _fmt(sets):
     return " or ".join("/".join("pNN" if k == "q" else k for k in s) for s in sets)
 
 
-def _num(v):
+def finite_number(v) -> bool:
+    """True for an int or float (not a bool) that is finite."""
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -113,7 +114,7 @@ def parse_dist(table: object, key: str, report: Report) -> Distribution | None:
     for k in named + qkeys + [e for e in _EXTRA.get(fam, ()) if e in params]:
         if fam == "discrete":
             continue
-        if not _num(params[k]):
+        if not finite_number(params[k]):
             report(f"{key}.{k}", "must be a finite number", params[k])
             ok = False
     if not ok:
@@ -131,7 +132,7 @@ def parse_dist(table: object, key: str, report: Report) -> Distribution | None:
 
 
 def _truncate(dist, bounds, key, report):
-    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_num(b) or b in ("-inf", "inf") for b in bounds)):
+    if not (isinstance(bounds, list) and len(bounds) == 2 and all(finite_number(b) or b in ("-inf", "inf") for b in bounds)):
         report(key, 'must be [lo, hi] (numbers; "-inf"/"inf" leave a side open)', bounds)
         return None
     lo, hi = (float(b) for b in bounds)
@@ -199,10 +200,10 @@ def _build(fam, p, qkeys, quants, key, report):
 
 def _discrete(p, key, report):
     vals, wts = p["values"], p["weights"]
-    if not (isinstance(vals, list) and vals and all(_num(v) for v in vals)):
+    if not (isinstance(vals, list) and vals and all(finite_number(v) for v in vals)):
         report(f"{key}.values", "must be a non-empty list of numbers", vals)
         return None
-    if not (isinstance(wts, list) and len(wts) == len(vals) and all(_num(w) and w > 0 for w in wts)):
+    if not (isinstance(wts, list) and len(wts) == len(vals) and all(finite_number(w) and w > 0 for w in wts)):
         report(f"{key}.weights", f"must be {len(vals)} positive numbers, one per value", wts)
         return None
     if len(set(vals)) != len(vals):

@@ -169,7 +169,8 @@ def _threads(n):
 
 def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None = None,
              seed: int | None = None, chunk_size: int | None = None, threads: int | None = None,
-             on_chunk: Callable[[Chunk], None] | None = None, progress: bool = False) -> Simulation:
+             on_chunk: Callable[[Chunk], None] | None = None, progress: bool = False,
+             layout: InputLayout | None = None) -> Simulation:
     """Run ``model`` over ``prior``.
 
     Parameters
@@ -187,6 +188,9 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         Called with each :class:`Chunk` in draw order (e.g. to store draws).
     progress : bool
         Show a progress bar on stderr for runs longer than about two seconds.
+    layout : InputLayout, optional
+        ``prior`` already packed for ``model`` (see :func:`build_layout`), when the
+        caller needs it too (e.g. to store draws).
 
     Returns
     -------
@@ -206,7 +210,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         chunk_size = max(256, DEFAULT_CHUNK_BYTES // (8 * model.n_series * T) // 256 * 256)
     chunk_size = int(min(max(chunk_size, 1), N))
     threads = numba.get_num_threads() if threads is None else int(threads)
-    layout = build_layout(prior, model.scalar_names, model.path_names)
+    if layout is None:
+        layout = build_layout(prior, model.scalar_names, model.path_names)
     th_rows, th = _threshold_rows(model, prior, T)
     t0 = time.perf_counter()
     with _threads(threads):

@@ -38,7 +38,7 @@ N_SERIES = 22
 
 
 @kernel
-def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, out, j):
+def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, chips, h, out, j):
     T = paths.shape[1]
     for p in range(paths.shape[0]):
         path_on_grid(kn, pa_koff[p], pa_nk[p], pa_interp[p], pa_seg[p], pa_frac[p], paths[p])
@@ -50,8 +50,8 @@ def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, o
     stock = sc[HBM0]
     wait_t = 0.0
     wait_s = 0.0
-    chips = np.zeros(4)
-    h = np.zeros((4, 2))
+    chips[:] = 0.0
+    h[:] = 0.0
     chips[2] = sc[PRE]
     h[2, 0] = conversion.h100e(sc[PRE], sc[FA100I], 1.0)
     h[2, 1] = conversion.h100e(sc[PRE], sc[FA100T], 1.0)
@@ -129,12 +129,14 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     for tid in prange(nthr):
         paths = np.empty((P, T))
         buf = np.empty((R, T, _B))
+        chips = np.empty(4)
+        h = np.empty((4, 2))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             for jj in range(nb):
                 _one_draw(scalars[j0 + jj], knots[j0 + jj], abs0, pa_koff, pa_nk, pa_interp, pa_seg,
-                          pa_frac, paths, buf, jj)
+                          pa_frac, paths, chips, h, buf, jj)
             for r in range(R):
                 for t in range(T):
                     for jj in range(nb):

@@ -110,8 +110,8 @@ def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",
     base = Document(prior.path, prior.text, prior.resolved, LineIndex(prior.text))
     over = Document(label, "", fragment, LineIndex(""))
     merged.docs = {prior.path: base, label: over}
-    _merge(merged, base, None)
-    _merge(merged, over, None)
+    _merge(merged, base)
+    _merge(merged, over)
 
     def report(key, msg, value):
         file, _ = _file_for(key, merged)

@@ -106,11 +106,11 @@ def resolve(path: str, report) -> Merged | None:
         current = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(doc.path)), ext))
     merged = Merged(data={}, files=[d.path for d in chain], docs={d.path: d for d in chain})
     for doc in reversed(chain):
-        _merge(merged, doc, report)
+        _merge(merged, doc)
     return merged
 
 
-def _merge(m: Merged, doc: Document, report) -> None:
+def _merge(m: Merged, doc: Document) -> None:
     data = doc.data
     for key, value in data.items():
         if key == "run" and isinstance(value, dict):

@@ -10,13 +10,13 @@ import calendar
 import copy
 import datetime as dt
 import difflib
-import math
 import re
 
 import tomli_w
 
 from ..catalog import InputSpec
 from ..distributions import Distribution, parse_dist
+from ..distributions.spec import finite_number as _num
 from .copula import check_correlations
 from .extends import Merged
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
@@ -48,10 +48,6 @@ def _unknown_keys(table, allowed, key, report, what):
 
 def _text(v):
     return isinstance(v, str) and v.strip() != ""
-
-
-def _num(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def build_prior_set(path: str, merged: Merged, report, catalog: dict[str, InputSpec] | None) -> PriorSet | None:
