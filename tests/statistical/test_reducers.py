@@ -78,3 +78,30 @@ def test_chunking_does_not_change_anything(rows):
     b = _feed(rows, PROBS, 77_777)
     for x, y in zip(a.quantiles() + a.moments(), b.quantiles() + b.moments()):
         assert np.array_equal(x, y)
+
+
+def test_many_quantiles_use_the_general_kernel_and_hold_their_bound(rows):
+    # more than 8 windows: the kernel that is not unrolled
+    probs = [0.01, 0.02, 0.05, 0.10, 0.20, 0.25, 0.40, 0.50, 0.60, 0.75, 0.80, 0.90, 0.95, 0.99]
+    red = _feed(rows, probs, 40_000)
+    assert red.win.shape[1] > 8
+    q, err, _ = red.quantiles()
+    exact = np.quantile(rows, probs, axis=1).T
+    assert np.all(np.isfinite(err))
+    assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_infinite_and_far_values_land_in_the_outer_gaps():
+    # +-inf and values far outside the windows must not disturb the bins of others
+    rng = np.random.default_rng(5)
+    N = 60_000
+    x = rng.normal(0, 1, N)
+    x[rng.random(N) < 0.01] = -np.inf
+    x[rng.random(N) < 0.01] = np.inf
+    x[rng.random(N) < 0.01] = -1e300
+    rows = np.stack([x, -x])
+    red = _feed(rows, PROBS, 25_000)
+    q, err, _ = red.quantiles()
+    exact = np.quantile(rows, PROBS, axis=1).T
+    assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err

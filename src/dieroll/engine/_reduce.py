@@ -1,73 +1,179 @@
 """Kernels of the streaming reducers (see :mod:`dieroll.engine.reduce`).
 
-Each row (an output series at a time step) has up to a few sorted, disjoint
-windows ``[wlo[k], whi[k]]`` with ``nbins[k]`` equal bins each; a value falls
-either into a window's bin or into the gap before window ``k`` (gap ``K`` is
-above the last window).  Sums are accumulated per row in draw order with a
-block structure, so they do not depend on chunking or threads.
+Each row (an output series at a time step) has ``W`` window slots, sorted and
+disjoint; a slot ``k`` holds ``lo, hi_next, inv, nbins - 1, offset`` where
+``hi_next`` is the next float above the window's top (so ``x >= hi_next`` is
+``x > hi``) and unused slots have ``lo = hi_next = nan``, which no value
+compares at or above.  A value falls into
+one window's bin or into the gap below window ``k`` (gap ``W`` lies above every
+window).
+
+Per row the work is split into loops that the compiler vectorises:
+
+1. *locate*: for every value, ``g`` = the number of window edges at or below it
+   (odd: inside window ``g // 2``) and the bin inside that window, computed with
+   compares, selects and one multiply per window, no branches and no
+   data-dependent loads; the result is a counter index per value;
+2. *count*: one increment per value.  Gap counters have ``REP`` replicas chosen
+   by the value's position, so runs of values in the same gap do not wait on
+   each other;
+3. min and max; sums about a pilot shift in four lanes chosen by the absolute
+   draw index, closed in a fixed order at every ``block`` boundary, so sums
+   never depend on the chunking or the threads.
 """
 from __future__ import annotations
 
+import numpy as np
 from numba import prange
 
 from .._jit import kernel
 
-REP = 16  # replicas of busy counters
+REP = 16  # replicas of gap counters
+W = 8     # window slots per row in the fast kernel
+NPAR = 5  # parameters per window slot: lo, hi_next, inv, nbins - 1, offset
+
+
+@kernel
+def _locate8(row, p, gaps, idx):
+
+    """Counter index of every value of ``row`` (windows ``p (8, NPAR)``; bins after ``gaps`` slots)."""
+    n = row.shape[0]
+    for i in range(n):
+        x = row[i]
+        g = 0.0
+        u = 0.0
+        for k in range(8):
+            lo = p[k, 0]
+            a = 1.0 if x >= lo else 0.0
+            b = 1.0 if x >= p[k, 1] else 0.0
+            t = (x - lo) * p[k, 2]
+            t = t if t > 0.0 else 0.0  # keeps far-away values (even -inf) from poisoning u
+            t = t if t < p[k, 3] else p[k, 3]
+            g += a + b
+            u += (a - b) * (p[k, 4] + t)
+        gi = np.int32(g)
+        ins = gi & 1  # arithmetic, not a conditional expression: that compiles to a branch
+        idx[i] = ins * (np.int32(u) + gaps) + (1 - ins) * ((gi >> 1) * REP + (i & (REP - 1)))
+
+
+@kernel
+def _locate(row, p, gaps, idx):
+    """As :func:`_locate8` for any number of window slots (not unrolled)."""
+    n = row.shape[0]
+    K = p.shape[0]
+    for i in range(n):
+        x = row[i]
+        g = 0
+        u = 0.0
+        for k in range(K):
+            lo = p[k, 0]
+            a = x >= lo
+            b = x >= p[k, 1]
+            if a and not b:
+                t = (x - lo) * p[k, 2]
+                u = p[k, 4] + (t if t < p[k, 3] else p[k, 3])
+            g += a + b
+        idx[i] = np.int32(u) + gaps if g & 1 else (g >> 1) * REP + (i & (REP - 1))
+
+
+@kernel
+def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
+    """Add ``row - shift`` and its squares to four lanes by absolute draw index.
+
+    ``lanes`` holds the open block's partial sums ``(s0..s3, q0..q3)``; at each
+    block boundary they are closed into ``tsum``/``tsq`` as ``(s0 + s1) + (s2 + s3)``.
+    Returns the closed totals.
+    """
+    n = row.shape[0]
+    s0, s1, s2, s3 = lanes[0], lanes[1], lanes[2], lanes[3]
+    q0, q1, q2, q3 = lanes[4], lanes[5], lanes[6], lanes[7]
+    j = 0
+    while j < n:
+        stop = min(n, j + block - (first_draw + j) % block)
+        i = j
+        # lanes follow the absolute draw index; blocks start at multiples of 4
+        while i < stop and (first_draw + i) & 3 != 0:
+            d = row[i] - shift
+            lane = (first_draw + i) & 3
+            if lane == 1:
+                s1 += d
+                q1 += d * d
+            elif lane == 2:
+                s2 += d
+                q2 += d * d
+            else:
+                s3 += d
+                q3 += d * d
+            i += 1
+        while i + 4 <= stop:
+            d0 = row[i] - shift
+            d1 = row[i + 1] - shift
+            d2 = row[i + 2] - shift
+            d3 = row[i + 3] - shift
+            s0 += d0
+            s1 += d1
+            s2 += d2
+            s3 += d3
+            q0 += d0 * d0
+            q1 += d1 * d1
+            q2 += d2 * d2
+            q3 += d3 * d3
+            i += 4
+        while i < stop:
+            d = row[i] - shift
+            lane = (first_draw + i) & 3
+            if lane == 0:
+                s0 += d
+                q0 += d * d
+            elif lane == 1:
+                s1 += d
+                q1 += d * d
+            else:
+                s2 += d
+                q2 += d * d
+            i += 1
+        if (first_draw + stop) % block == 0:
+            tsum += (s0 + s1) + (s2 + s3)
+            tsq += (q0 + q1) + (q2 + q3)
+            s0 = s1 = s2 = s3 = q0 = q1 = q2 = q3 = 0.0
+        j = stop
+    lanes[0], lanes[1], lanes[2], lanes[3] = s0, s1, s2, s3
+    lanes[4], lanes[5], lanes[6], lanes[7] = q0, q1, q2, q3
+    return tsum, tsq
 
 
 @kernel(parallel=True)
-def accumulate(out, first_draw, block, nwin, wlo, whi, winv, wbins, woff, counts, cbase,
-               vmin, vmax, shift, bsum, bsq, tsum, tsq, thresholds, nth, exceed):
+def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, lanes, tsum, tsq,
+               thresholds, nth, exceed):
     """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
 
-    ``counts[cbase[r]:]`` holds row ``r``'s gap counters (``P + 1`` gaps, each in
-    ``REP`` replicas) and then its window bins (window ``k`` at offset
-    ``woff[r, k]`` after the gaps; a one-bin window also has ``REP`` replicas).
-    The bin is found without data-dependent branches: ``k`` windows start at or
-    below ``x``; ``x`` is inside window ``k - 1`` if it is not above its end.
-    Replicas, chosen by draw index, keep consecutive increments of a busy
-    counter on different addresses, so they do not wait on each other.
+    ``win (R, K, NPAR)`` holds each row's window slots (see the module
+    docstring); ``counts[cbase[r]:]`` holds row ``r``'s ``(K + 1) * REP`` gap
+    counters and then its window bins.
     """
     R, n = out.shape
-    G = (wlo.shape[1] + 1) * REP
+    K = win.shape[1]
+    gaps = np.int32((K + 1) * REP)
     for r in prange(R):
-        K = nwin[r]
+        row = out[r]
+        idx = np.empty(n, np.int32)
+        if K == 8:
+            _locate8(row, win[r], gaps, idx)
+        else:
+            _locate(row, win[r], gaps, idx)
         base = cbase[r]
+        for i in range(n):
+            counts[base + idx[i]] += 1
         mn, mx = vmin[r], vmax[r]
-        sh = shift[r]
-        s, q = bsum[r], bsq[r]
-        j = 0
-        while j < n:
-            stop = min(n, j + block - (first_draw + j) % block)
-            for i in range(j, stop):
-                x = out[r, i]
-                mn = min(mn, x)
-                mx = max(mx, x)
-                k = 0
-                for m in range(K):
-                    k += x >= wlo[r, m]
-                w = k - 1 if k > 0 else 0
-                nb = wbins[r, w]
-                b = int((x - wlo[r, w]) * winv[r, w])
-                b = min(max(b, 0), nb - 1) + (nb == 1) * (i & (REP - 1))
-                rep = i & (REP - 1)
-                inside = (k > 0) & (x <= whi[r, w])
-                counts[base + k * REP + rep + inside * (G + woff[r, w] + b - k * REP - rep)] += 1
-                d = x - sh
-                s += d
-                q += d * d
-            if (first_draw + stop) % block == 0:
-                tsum[r] += s
-                tsq[r] += q
-                s = 0.0
-                q = 0.0
-            j = stop
+        for i in range(n):
+            x = row[i]
+            mn = min(mn, x)
+            mx = max(mx, x)
+        vmin[r], vmax[r] = mn, mx
+        tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
         for k in range(nth[r]):
             th = thresholds[r, k]
             c = 0
             for i in range(n):
-                if out[r, i] > th:
-                    c += 1
+                c += row[i] > th
             exceed[r, k] += c
-        vmin[r], vmax[r] = mn, mx
-        bsum[r], bsq[r] = s, q

@@ -75,16 +75,27 @@ class Reducer:
         self.wbins = np.where((np.arange(P)[None, :] < nwin[:, None]) & (whi > wlo), nb, 1).astype(np.int64)
         span = whi - wlo
         self.winv = np.where(span > 0, self.wbins / np.where(span > 0, span, 1.0), 0.0)
-        slots = np.where(self.wbins == 1, _reduce.REP, self.wbins)
-        self.woff = (np.cumsum(slots, axis=1) - slots).astype(np.int64)
-        per_row = (P + 1) * _reduce.REP + slots.sum(axis=1)
+        self.woff = (np.cumsum(self.wbins, axis=1) - self.wbins).astype(np.int64)
+        # window slots for the kernel (8 when they fit: that kernel is unrolled)
+        K = _reduce.W if P <= _reduce.W else P
+        used = np.arange(K)[None, :] < nwin[:, None]
+        win = np.zeros((R, K, _reduce.NPAR))
+        win[:, :, :2] = np.nan  # unused slots: no value compares >= nan, not even inf
+        win[:, :P, 0] = np.where(used[:, :P], wlo, np.nan)
+        win[:, :P, 1] = np.where(used[:, :P], np.nextafter(whi, np.inf), np.nan)
+        win[:, :P, 2] = np.where(used[:, :P], self.winv, 0.0)
+        win[:, :P, 3] = np.where(used[:, :P], self.wbins - 1, 0)
+        win[:, :P, 4] = np.where(used[:, :P], self.woff, 0)
+        self.win = win
+        self.gaps = (K + 1) * _reduce.REP
+        per_row = self.gaps + np.where(used[:, :P], self.wbins, 0).sum(axis=1)
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
         # int32 counts keep the histograms in cache; int64 only when a bin could overflow
         self.counts = np.zeros(int(per_row.sum()), dtype=np.int32 if n_total < 2**31 else np.int64)
         self.vmin = np.full(R, np.inf)
         self.vmax = np.full(R, -np.inf)
         self.shift = pilot.mean(axis=1)
-        self.bsum, self.bsq = np.zeros(R), np.zeros(R)
+        self.lanes = np.zeros((R, 8))  # the open block's sums, four lanes each
         self.tsum, self.tsq = np.zeros(R), np.zeros(R)
         th = np.asarray(thresholds, dtype=float).reshape(R, -1)
         self._pad = np.isnan(th)
@@ -98,17 +109,17 @@ class Reducer:
         if first_draw != self.n:
             raise ValueError(f"chunks must arrive in draw order: expected draw {self.n}, got {first_draw}")
         rows = np.ascontiguousarray(rows, dtype=np.float64)
-        _reduce.accumulate(rows, first_draw, BLOCK, self.nwin, self.wlo, self.whi, self.winv,
-                           self.wbins, self.woff, self.counts, self.cbase, self.vmin, self.vmax,
-                           self.shift, self.bsum, self.bsq, self.tsum, self.tsq, self.thresholds,
+        _reduce.accumulate(rows, first_draw, BLOCK, self.win, self.counts, self.cbase, self.vmin,
+                           self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed)
         self.n += rows.shape[1]
 
     # ------------------------------------------------------------------ results
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sample standard deviation per row."""
-        s = self.tsum + self.bsum
-        q = self.tsq + self.bsq
+        ln = self.lanes
+        s = self.tsum + ((ln[:, 0] + ln[:, 1]) + (ln[:, 2] + ln[:, 3]))
+        q = self.tsq + ((ln[:, 4] + ln[:, 5]) + (ln[:, 6] + ln[:, 7]))
         n = self.n
         mean = self.shift + s / n
         var = (q - s * s / n) / max(n - 1, 1)
@@ -148,10 +159,9 @@ class Reducer:
         return out[0], out[1], out[2]
 
     def _row(self, r, probs):
-        P = self.wlo.shape[1]
         REP = _reduce.REP
         row = self.counts[self.cbase[r]:].astype(np.int64)
-        gaps, bins = row[:(P + 1) * REP].reshape(P + 1, REP).sum(axis=1), row[(P + 1) * REP:]
+        gaps, bins = row[:self.gaps].reshape(-1, REP).sum(axis=1), row[self.gaps:]
         counts, lows, highs, inwin = [], [], [], []
         prev_hi = self.vmin[r]
         for k in range(self.nwin[r] + 1):
@@ -164,7 +174,7 @@ class Reducer:
                 nb = self.wbins[r, k]
                 e = np.linspace(self.wlo[r, k], self.whi[r, k], nb + 1)
                 a = self.woff[r, k]
-                counts.append(bins[a:a + nb] if nb > 1 else [bins[a:a + REP].sum()])
+                counts.append(bins[a:a + nb])
                 lows.append(e[:-1])
                 highs.append(e[1:])
                 inwin.append(np.ones(nb, bool))
