@@ -18,7 +18,7 @@ from .families import TABLE_NODES, TABLE_Z
 _H = 2.0 * TABLE_Z / (TABLE_NODES - 1)
 
 
-@kernel
+@kernel(inline=True)
 def _table(aux, o, n, z):
     t = (z + TABLE_Z) / _H
     if t <= 0.0:
@@ -35,7 +35,7 @@ def _table(aux, o, n, z):
             + (-2 * s3 + 3 * s2) * x1 + (s3 - s2) * m1)
 
 
-@kernel
+@kernel(inline=True)
 def _metalog(aux, o, k, kind, lo, hi, y):
     L = math.log(y / (1.0 - y))
     c = y - 0.5
@@ -60,7 +60,7 @@ def _metalog(aux, o, k, kind, lo, hi, y):
     return m
 
 
-@kernel
+@kernel(inline=True)
 def sample_z(code, params, aux, o, z):
     """Draw from a normal score ``z``: skips the ``ndtr``/``ndtri`` round trip for
     untruncated normal, lognormal and tabulated families."""
@@ -75,7 +75,7 @@ def sample_z(code, params, aux, o, z):
     return sample(code, params, aux, o, u)
 
 
-@kernel
+@kernel(inline=True)
 def sample(code, params, aux, o, u):
     """Inverse-CDF draw for uniform ``u``; the distribution's table starts at ``aux[o]``."""
     u = params[6] + u * (params[7] - params[6])

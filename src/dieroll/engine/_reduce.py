@@ -33,7 +33,7 @@ W = 8     # window slots per row in the fast kernel
 NPAR = 5  # parameters per window slot: lo, hi_next, inv, nbins - 1, offset
 
 
-@kernel
+@kernel(inline=True)
 def _locate8(row, p, gaps, idx):
 
     """Counter index of every value of ``row`` (windows ``p (8, NPAR)``; bins after ``gaps`` slots)."""
@@ -56,7 +56,7 @@ def _locate8(row, p, gaps, idx):
         idx[i] = ins * (np.int32(u) + gaps) + (1 - ins) * ((gi >> 1) * REP + (i & (REP - 1)))
 
 
-@kernel
+@kernel(inline=True)
 def _locate(row, p, gaps, idx):
     """As :func:`_locate8` for any number of window slots (not unrolled)."""
     n = row.shape[0]
@@ -76,7 +76,7 @@ def _locate(row, p, gaps, idx):
         idx[i] = np.int32(u) + gaps if g & 1 else (g >> 1) * REP + (i & (REP - 1))
 
 
-@kernel
+@kernel(inline=True)
 def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
     """Add ``row - shift`` and its squares to four lanes by absolute draw index.
 
@@ -144,36 +144,39 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
 
 @kernel(parallel=True)
 def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, lanes, tsum, tsq,
-               thresholds, nth, exceed):
+               thresholds, nth, exceed, nthreads):
     """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
 
     ``win (R, K, NPAR)`` holds each row's window slots (see the module
     docstring); ``counts[cbase[r]:]`` holds row ``r``'s ``(K + 1) * REP`` gap
-    counters and then its window bins.
+    counters and then its window bins.  Rows are split into ``nthreads``
+    contiguous ranges, one per thread (the result does not depend on it).
     """
     R, n = out.shape
     K = win.shape[1]
     gaps = np.int32((K + 1) * REP)
-    for r in prange(R):
-        row = out[r]
-        idx = np.empty(n, np.int32)
-        if K == 8:
-            _locate8(row, win[r], gaps, idx)
-        else:
-            _locate(row, win[r], gaps, idx)
-        base = cbase[r]
-        for i in range(n):
-            counts[base + idx[i]] += 1
-        mn, mx = vmin[r], vmax[r]
-        for i in range(n):
-            x = row[i]
-            mn = min(mn, x)
-            mx = max(mx, x)
-        vmin[r], vmax[r] = mn, mx
-        tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
-        for k in range(nth[r]):
-            th = thresholds[r, k]
-            c = 0
+    nthr = max(1, min(nthreads, R))
+    for tid in prange(nthr):
+        idx = np.empty(n, np.int32)  # scratch, once per thread
+        for r in range(tid * R // nthr, (tid + 1) * R // nthr):
+            row = out[r]
+            if K == 8:
+                _locate8(row, win[r], gaps, idx)
+            else:
+                _locate(row, win[r], gaps, idx)
+            base = cbase[r]
             for i in range(n):
-                c += row[i] > th
-            exceed[r, k] += c
+                counts[base + idx[i]] += 1
+            mn, mx = vmin[r], vmax[r]
+            for i in range(n):
+                x = row[i]
+                mn = min(mn, x)
+                mx = max(mx, x)
+            vmin[r], vmax[r] = mn, mx
+            tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
+            for k in range(nth[r]):
+                th = thresholds[r, k]
+                c = 0
+                for i in range(n):
+                    c += row[i] > th
+                exceed[r, k] += c

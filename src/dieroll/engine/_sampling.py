@@ -45,7 +45,7 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
                       pa_loading, scalars, claims, knots, u, z, z2)
 
 
-@kernel
+@kernel(inline=True)
 def _one_draw(seed, d, j, code, params, aux, aux_off, sc_stream, sc_first, sc_ncl, sc_cum, cop_idx,
               cop_chol, pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading, scalars, claims,
               knots, u, z, z2):
@@ -89,7 +89,7 @@ def _one_draw(seed, d, j, code, params, aux, aux_off, sc_stream, sc_first, sc_nc
                 knots[j, kk] = sample(code[di], params[di], aux, aux_off[di], uk)
 
 
-@kernel
+@kernel(inline=True)
 def path_on_grid(knots, koff, nk, interp, seg, frac, out):
     """Evaluate one path (knot values ``knots[koff:koff+nk]``) on the time grid into ``out``."""
     T = out.shape[0]

@@ -24,6 +24,7 @@ pilot shift, so they too are bit-identical across chunkings and threads.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from . import _reduce
@@ -111,7 +112,7 @@ class Reducer:
         rows = np.ascontiguousarray(rows, dtype=np.float64)
         _reduce.accumulate(rows, first_draw, BLOCK, self.win, self.counts, self.cbase, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
-                           self.nth, self.exceed)
+                           self.nth, self.exceed, numba.get_num_threads())
         self.n += rows.shape[1]
 
     # ------------------------------------------------------------------ results

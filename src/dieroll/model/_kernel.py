@@ -37,7 +37,7 @@ P_LIC, P_SMUG, P_US = _p["nvidia_licensed"], _p["smuggled_per_year"], _p["us_h10
 N_SERIES = 22
 
 
-@kernel
+@kernel(inline=True)
 def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, chips, h, out, j):
     T = paths.shape[1]
     for p in range(paths.shape[0]):
@@ -92,25 +92,25 @@ def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, c
             chips[c] = chips[c] * surv + new_chips[c]
             h[c, 0] = h[c, 0] * surv + new_inf[c]
             h[c, 1] = h[c, 1] * surv + new_tr[c]
-            out[2 * c, t, j] = h[c, 0]
-            out[2 * c + 1, t, j] = h[c, 1]
-            out[18 + c, t, j] = chips[c]
+            out[j, t, 2 * c] = h[c, 0]
+            out[j, t, 2 * c + 1] = h[c, 1]
+            out[j, t, 18 + c] = chips[c]
             tot_i += h[c, 0]
             tot_t += h[c, 1]
         us_t = paths[P_US, t]
-        out[8, t, j] = tot_i
-        out[9, t, j] = tot_t
-        out[10, t, j] = us_t
-        out[11, t, j] = us.ratio(us_t, tot_i)
-        out[12, t, j] = us.ratio(us_t, tot_t)
-        out[13, t, j] = good_t
-        out[14, t, j] = good_s
-        out[15, t, j] = wait_t
-        out[16, t, j] = wait_s
-        out[17, t, j] = stock
+        out[j, t, 8] = tot_i
+        out[j, t, 9] = tot_t
+        out[j, t, 10] = us_t
+        out[j, t, 11] = us.ratio(us_t, tot_i)
+        out[j, t, 12] = us.ratio(us_t, tot_t)
+        out[j, t, 13] = good_t
+        out[j, t, 14] = good_s
+        out[j, t, 15] = wait_t
+        out[j, t, 16] = wait_s
+        out[j, t, 17] = stock
 
 
-_B = 32  # draws per block: a block's outputs are gathered in cache, then copied out
+_B = 32  # draws per block: a block's outputs are gathered in cache (each draw's contiguous), then transposed out
 
 
 @kernel(parallel=True)
@@ -128,7 +128,7 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     nthr = max(1, min(nthreads, nblocks))
     for tid in prange(nthr):
         paths = np.empty((P, T))
-        buf = np.empty((R, T, _B))
+        buf = np.empty((_B, T, R))
         chips = np.empty(4)
         h = np.empty((4, 2))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
@@ -137,7 +137,9 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
             for jj in range(nb):
                 _one_draw(scalars[j0 + jj], knots[j0 + jj], abs0, pa_koff, pa_nk, pa_interp, pa_seg,
                           pa_frac, paths, chips, h, buf, jj)
-            for r in range(R):
-                for t in range(T):
+            # transpose (draw, t, series) -> (series, t, draw); one month of the
+            # block's draws is a few cache lines, read while the series are written
+            for t in range(T):
+                for r in range(R):
                     for jj in range(nb):
-                        out[r, t, j0 + jj] = buf[r, t, jj]
+                        out[r, t, j0 + jj] = buf[jj, t, r]
