@@ -1,4 +1,4 @@
-"""The model's chunk kernel: every channel, per draw, month by month.
+"""The model's chunk kernel: every channel, month by month, draws innermost.
 
 Reads the sampled scalars and path knots of a chunk of draws and writes every
 output series into ``out[series, t, draw]``.  The equations live in the channel
@@ -7,11 +7,12 @@ modules (:mod:`.tsmc`, :mod:`.smic`, :mod:`.hbm`, :mod:`.nvidia`,
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
 from .._jit import kernel
-from ..engine._sampling import path_on_grid
 from . import attrition, conversion, hbm, nvidia, smic, tsmc, us
 from .inputs import PATHS, SCALARS
 
@@ -37,109 +38,185 @@ P_LIC, P_SMUG, P_US = _p["nvidia_licensed"], _p["smuggled_per_year"], _p["us_h10
 N_SERIES = 22
 
 
+# per-draw state rows of a block: waiting packages by route, HBM stock, then
+# chips by channel and H100e by channel and metric
+# (rows _SURV and _SPP hold per-draw constants: monthly survival, stacks per package)
+_WT, _WS, _STOCK, _CHIPS, _H, _SURV, _SPP = 0, 1, 2, 3, 7, 15, 16
+_NSTATE = 17
+
+
 @kernel(inline=True)
-def _one_draw(sc, kn, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, paths, chips, h, out, j):
-    T = paths.shape[1]
-    for p in range(paths.shape[0]):
-        path_on_grid(kn, pa_koff[p], pa_nk[p], pa_interp[p], pa_seg[p], pa_frac[p], paths[p])
-    dpp = sc[DPP]
-    spp = sc[STACKS_PER_DIE] * dpp
-    start = 12.0 * sc[TSMC_START]
-    surv = attrition.monthly_survival(sc[ATTR])
-    util = sc[UTIL]
-    stock = sc[HBM0]
-    wait_t = 0.0
-    wait_s = 0.0
-    chips[:] = 0.0
-    h[:] = 0.0
-    chips[2] = sc[PRE]
-    h[2, 0] = conversion.h100e(sc[PRE], sc[FA100I], 1.0)
-    h[2, 1] = conversion.h100e(sc[PRE], sc[FA100T], 1.0)
+def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat):
+    """Every path of draws ``j0 .. j0 + nb - 1`` on the time grid: ``pv[path, t, draw - j0]``.
+
+    Linear and step paths as in :func:`dieroll.engine._sampling.path_on_grid`;
+    log-linear paths take ``exp`` where a segment starts and then multiply by
+    the segment's monthly ratio (``rat (2, B)`` holds the log ratio of the
+    segment's knots and the monthly ratio).  Months are equally spaced, so the
+    interpolation fraction grows by the same step each month (to rounding,
+    checked to 1e-15; otherwise the ratio is taken afresh).  The product
+    differs from ``exp`` by a few units in the last place per month.
+    """
+    T = pv.shape[1]
+    step = -1.0
+    for p in range(pv.shape[0]):
+        ko = pa_koff[p]
+        nk = pa_nk[p]
+        mode = pa_interp[p]
+        for t in range(T):
+            i = pa_seg[p, t]
+            f = pa_frac[p, t]
+            if nk == 1 or f <= 0.0:
+                for j in range(nb):
+                    pv[p, t, j] = knots[j0 + j, ko + i]
+            elif f >= 1.0:
+                for j in range(nb):
+                    pv[p, t, j] = knots[j0 + j, ko + i + 1]
+            elif mode == 0:
+                for j in range(nb):
+                    a = knots[j0 + j, ko + i]
+                    pv[p, t, j] = a + f * (knots[j0 + j, ko + i + 1] - a)
+            elif mode == 1:
+                prev = pa_frac[p, t - 1] if t > 0 else 0.0
+                df = f - prev
+                if t > 1 and pa_seg[p, t - 1] == i and prev > 0.0 and abs(df - step) <= 1e-15:
+                    # same segment and step as last month: multiply by the monthly ratio
+                    for j in range(nb):
+                        pv[p, t, j] = pv[p, t - 1, j] * rat[1, j]
+                elif t > 0 and pa_seg[p, t - 1] == i and prev > 0.0:
+                    # second month of a segment: the ratio for this step
+                    step = df
+                    for j in range(nb):
+                        rat[1, j] = math.exp(rat[0, j] * df)
+                        pv[p, t, j] = pv[p, t - 1, j] * rat[1, j]
+                else:
+                    step = -1.0
+                    for j in range(nb):
+                        la = math.log(knots[j0 + j, ko + i])
+                        rat[0, j] = math.log(knots[j0 + j, ko + i + 1]) - la
+                        pv[p, t, j] = math.exp(la + f * rat[0, j])
+            else:
+                for j in range(nb):
+                    pv[p, t, j] = knots[j0 + j, ko + i]
+
+
+@kernel(inline=True)
+def _block(sc, j0, nb, abs0, pv, st, out):
+    """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
+
+    Each draw's months depend on each other (stocks, HBM), but draws do not:
+    with the draws innermost their arithmetic overlaps, and every output is
+    written contiguously into ``out[series, t, j0:j0 + nb]``.
+    """
+    T = pv.shape[1]
+    for j in range(nb):
+        d = j0 + j
+        st[_WT, j] = 0.0
+        st[_WS, j] = 0.0
+        st[_STOCK, j] = sc[d, HBM0]
+        for c in range(4):
+            st[_CHIPS + c, j] = 0.0
+            st[_H + 2 * c, j] = 0.0
+            st[_H + 2 * c + 1, j] = 0.0
+        st[_CHIPS + 2, j] = sc[d, PRE]
+        st[_H + 4, j] = conversion.h100e(sc[d, PRE], sc[d, FA100I], 1.0)
+        st[_H + 5, j] = conversion.h100e(sc[d, PRE], sc[d, FA100T], 1.0)
+        st[_SURV, j] = attrition.monthly_survival(sc[d, ATTR])
+        st[_SPP, j] = sc[d, STACKS_PER_DIE] * sc[d, DPP]
     for t in range(T):
         a = abs0 + t
-        wait_t += tsmc.released(a, start, sc[TSMC_MONTHS], sc[TSMC_DIES], dpp)
-        yld = smic.yield_at(sc[Y0], sc[YMAT], paths[P_PROG, t])
-        wait_s += smic.packages(paths[P_WPM, t], paths[P_SHARE, t], sc[DPW], yld, dpp)
-        if a >= hbm.CONTROLS:
-            stock += paths[P_HBM, t]
-            f = hbm.packable_fraction(stock, spp, wait_t + wait_s)
-        else:
-            f = 1.0
-        att_t = f * wait_t
-        att_s = f * wait_s
-        if a >= hbm.CONTROLS:
-            stock = 0.0 if f < 1.0 else stock - spp * (att_t + att_s)
-        wait_t -= att_t
-        wait_s -= att_s
-        good_t = att_t * sc[PACK_YIELD]
-        good_s = att_s * sc[PACK_YIELD]
-        # Nvidia, legal and smuggled (chips this month)
+        controls = a >= hbm.CONTROLS
         w1 = nvidia.window_share(a, nvidia.A800_FIRST, nvidia.A800_LAST)
         w2 = nvidia.window_share(a, nvidia.H20_FIRST, nvidia.H20_LAST)
-        lic = paths[P_LIC, t] if a >= nvidia.LICENSED_FIRST else 0.0
-        a800 = sc[A800] * w1
-        h800 = sc[H800] * w1
-        h20 = sc[H20] * w2 + lic
-        smug = paths[P_SMUG, t] / 12.0
-        new_chips = (good_t, good_s, a800 + h800 + h20, smug)
-        new_inf = (conversion.h100e(good_t, sc[F910I], util), conversion.h100e(good_s, sc[F910I], util),
-                   a800 * sc[FA100I] + h800 * sc[FH800I] + h20 * sc[FH20I], conversion.h100e(smug, sc[FSMUG], 1.0))
-        new_tr = (conversion.h100e(good_t, sc[F910T], util), conversion.h100e(good_s, sc[F910T], util),
-                  a800 * sc[FA100T] + h800 * sc[FH800T] + h20 * sc[FH20T], conversion.h100e(smug, sc[FSMUG], 1.0))
-        tot_i = 0.0
-        tot_t = 0.0
-        for c in range(4):
-            chips[c] = chips[c] * surv + new_chips[c]
-            h[c, 0] = h[c, 0] * surv + new_inf[c]
-            h[c, 1] = h[c, 1] * surv + new_tr[c]
-            out[j, t, 2 * c] = h[c, 0]
-            out[j, t, 2 * c + 1] = h[c, 1]
-            out[j, t, 18 + c] = chips[c]
-            tot_i += h[c, 0]
-            tot_t += h[c, 1]
-        us_t = paths[P_US, t]
-        out[j, t, 8] = tot_i
-        out[j, t, 9] = tot_t
-        out[j, t, 10] = us_t
-        out[j, t, 11] = us.ratio(us_t, tot_i)
-        out[j, t, 12] = us.ratio(us_t, tot_t)
-        out[j, t, 13] = good_t
-        out[j, t, 14] = good_s
-        out[j, t, 15] = wait_t
-        out[j, t, 16] = wait_s
-        out[j, t, 17] = stock
+        licensed = a >= nvidia.LICENSED_FIRST
+        for j in range(nb):
+            d = j0 + j
+            dpp = sc[d, DPP]
+            spp = st[_SPP, j]
+            surv = st[_SURV, j]
+            util = sc[d, UTIL]
+            wait_t = st[_WT, j] + tsmc.released(a, 12.0 * sc[d, TSMC_START], sc[d, TSMC_MONTHS],
+                                                sc[d, TSMC_DIES], dpp)
+            yld = smic.yield_at(sc[d, Y0], sc[d, YMAT], pv[P_PROG, t, j])
+            wait_s = st[_WS, j] + smic.packages(pv[P_WPM, t, j], pv[P_SHARE, t, j], sc[d, DPW], yld, dpp)
+            stock = st[_STOCK, j]
+            if controls:
+                stock += pv[P_HBM, t, j]
+                f = hbm.packable_fraction(stock, spp, wait_t + wait_s)
+            else:
+                f = 1.0
+            att_t = f * wait_t
+            att_s = f * wait_s
+            if controls:
+                stock = 0.0 if f < 1.0 else stock - spp * (att_t + att_s)
+            wait_t -= att_t
+            wait_s -= att_s
+            st[_WT, j] = wait_t
+            st[_WS, j] = wait_s
+            st[_STOCK, j] = stock
+            good_t = att_t * sc[d, PACK_YIELD]
+            good_s = att_s * sc[d, PACK_YIELD]
+            # Nvidia, legal and smuggled (chips this month)
+            lic = pv[P_LIC, t, j] if licensed else 0.0
+            a800 = sc[d, A800] * w1
+            h800 = sc[d, H800] * w1
+            h20 = sc[d, H20] * w2 + lic
+            smug = pv[P_SMUG, t, j] / 12.0
+            new_chips = (good_t, good_s, a800 + h800 + h20, smug)
+            new_inf = (conversion.h100e(good_t, sc[d, F910I], util), conversion.h100e(good_s, sc[d, F910I], util),
+                       a800 * sc[d, FA100I] + h800 * sc[d, FH800I] + h20 * sc[d, FH20I],
+                       conversion.h100e(smug, sc[d, FSMUG], 1.0))
+            new_tr = (conversion.h100e(good_t, sc[d, F910T], util), conversion.h100e(good_s, sc[d, F910T], util),
+                      a800 * sc[d, FA100T] + h800 * sc[d, FH800T] + h20 * sc[d, FH20T],
+                      conversion.h100e(smug, sc[d, FSMUG], 1.0))
+            tot_i = 0.0
+            tot_t = 0.0
+            for c in range(4):
+                ch = st[_CHIPS + c, j] * surv + new_chips[c]
+                hi = st[_H + 2 * c, j] * surv + new_inf[c]
+                ht = st[_H + 2 * c + 1, j] * surv + new_tr[c]
+                st[_CHIPS + c, j] = ch
+                st[_H + 2 * c, j] = hi
+                st[_H + 2 * c + 1, j] = ht
+                out[2 * c, t, d] = hi
+                out[2 * c + 1, t, d] = ht
+                out[18 + c, t, d] = ch
+                tot_i += hi
+                tot_t += ht
+            us_t = pv[P_US, t, j]
+            out[8, t, d] = tot_i
+            out[9, t, d] = tot_t
+            out[10, t, d] = us_t
+            out[11, t, d] = us.ratio(us_t, tot_i)
+            out[12, t, d] = us.ratio(us_t, tot_t)
+            out[13, t, d] = good_t
+            out[14, t, d] = good_s
+            out[15, t, d] = wait_t
+            out[16, t, d] = wait_s
+            out[17, t, d] = stock
 
 
-_B = 32  # draws per block: a block's outputs are gathered in cache (each draw's contiguous), then transposed out
+_B = 64  # draws per block: paths and state of a block stay in cache
 
 
 @kernel(parallel=True)
 def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out):
     """Fill ``out (N_SERIES, T, n)`` from ``scalars (n, S)`` and ``knots (n, K)``.
 
-    Draws are split into ``nthreads`` contiguous ranges; each thread owns its
-    scratch buffers.  The result does not depend on ``nthreads``.
+    Draws are split into ``nthreads`` contiguous ranges of blocks; each thread
+    owns its scratch buffers.  The result does not depend on ``nthreads``.
     """
     n = scalars.shape[0]
-    R = out.shape[0]
     T = out.shape[1]
     P = pa_koff.shape[0]
     nblocks = (n + _B - 1) // _B
     nthr = max(1, min(nthreads, nblocks))
     for tid in prange(nthr):
-        paths = np.empty((P, T))
-        buf = np.empty((_B, T, R))
-        chips = np.empty(4)
-        h = np.empty((4, 2))
+        pv = np.empty((P, T, _B))
+        st = np.empty((_NSTATE, _B))
+        rat = np.empty((2, _B))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
-            for jj in range(nb):
-                _one_draw(scalars[j0 + jj], knots[j0 + jj], abs0, pa_koff, pa_nk, pa_interp, pa_seg,
-                          pa_frac, paths, chips, h, buf, jj)
-            # transpose (draw, t, series) -> (series, t, draw); one month of the
-            # block's draws is a few cache lines, read while the series are written
-            for t in range(T):
-                for r in range(R):
-                    for jj in range(nb):
-                        out[r, t, j0 + jj] = buf[jj, t, r]
+            _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat)
+            _block(scalars, j0, nb, abs0, pv, st, out)
