@@ -105,3 +105,35 @@ def test_infinite_and_far_values_land_in_the_outer_gaps():
     q, err, _ = red.quantiles()
     exact = np.quantile(rows, PROBS, axis=1).T
     assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err
+
+
+def test_float32_rows_hold_their_bound_against_the_float64_values(rows):
+    # runs round outputs to float32 once; the reported bound must cover that too
+    r32 = rows.astype(np.float32)
+    red = _feed(r32, PROBS, 30_001)
+    assert red.win.dtype == np.float32
+    q, err, mcse = red.quantiles()
+    exact = np.quantile(rows, PROBS, axis=1).T  # of the unrounded values
+    assert np.all(np.abs(q - exact) <= err), np.abs(q - exact) - err
+    pos = mcse > 0
+    assert np.all(err[pos] <= mcse[pos]), (err / np.where(pos, mcse, 1)).max()
+    mean, sd = red.moments()
+    np.testing.assert_allclose(mean, r32.astype(np.float64).mean(axis=1), rtol=1e-12, atol=1e-12)
+    b = _feed(r32, PROBS, 77_777)
+    for x, y in zip(red.quantiles() + red.moments(), b.quantiles() + b.moments()):
+        assert np.array_equal(x, y)
+
+
+def test_small_float32_runs_report_the_rounding(rows):
+    small = rows[:, :5_000]
+    red = _feed(small.astype(np.float32), PROBS, 999)
+    q, err, _ = red.quantiles()
+    exact = np.quantile(small, PROBS, axis=1).T
+    assert np.all(np.abs(q - exact) <= err)
+    assert np.all(err <= 2.0**-23 * np.abs(q) + 1e-300)
+
+
+def test_rows_of_another_type_are_refused(rows):
+    red = _feed(rows[:, :20_000], PROBS, 20_000)
+    with pytest.raises(TypeError, match="float32"):
+        red.add(rows[:, :10].astype(np.float32), red.n)

@@ -34,20 +34,23 @@ NPAR = 5  # parameters per window slot: lo, hi_next, inv, nbins - 1, offset
 
 
 @kernel(inline=True)
-def _locate8(row, p, gaps, idx):
+def _locate8(row, p, gaps, idx, zero, one):
+    """Counter index of every value of ``row`` (windows ``p (8, NPAR)``; bins after ``gaps`` slots).
 
-    """Counter index of every value of ``row`` (windows ``p (8, NPAR)``; bins after ``gaps`` slots)."""
+    ``zero`` and ``one`` have the rows' float type, so float32 rows are
+    located eight values per AVX2 instruction, float64 rows four.
+    """
     n = row.shape[0]
     for i in range(n):
         x = row[i]
-        g = 0.0
-        u = 0.0
+        g = zero
+        u = zero
         for k in range(8):
             lo = p[k, 0]
-            a = 1.0 if x >= lo else 0.0
-            b = 1.0 if x >= p[k, 1] else 0.0
+            a = one if x >= lo else zero
+            b = one if x >= p[k, 1] else zero
             t = (x - lo) * p[k, 2]
-            t = t if t > 0.0 else 0.0  # keeps far-away values (even -inf) from poisoning u
+            t = t if t > zero else zero  # keeps far-away values (even -inf) from poisoning u
             t = t if t < p[k, 3] else p[k, 3]
             g += a + b
             u += (a - b) * (p[k, 4] + t)
@@ -144,12 +147,13 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
 
 @kernel(parallel=True)
 def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, lanes, tsum, tsq,
-               thresholds, nth, exceed, nthreads):
+               thresholds, nth, exceed, nthreads, consts):
     """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
 
     ``win (R, K, NPAR)`` holds each row's window slots (see the module
     docstring); ``counts[cbase[r]:]`` holds row ``r``'s ``(K + 1) * REP`` gap
-    counters and then its window bins.  Rows are split into ``nthreads``
+    counters and then its window bins; ``win`` has the float type of ``out``
+    and ``consts`` holds 0 and 1 in it.  Rows are split into ``nthreads``
     contiguous ranges, one per thread (the result does not depend on it).
     """
     R, n = out.shape
@@ -161,7 +165,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
             if K == 8:
-                _locate8(row, win[r], gaps, idx)
+                _locate8(row, win[r], gaps, idx, consts[0], consts[1])
             else:
                 _locate(row, win[r], gaps, idx)
             base = cbase[r]

@@ -44,7 +44,7 @@ class Chunk:
     scalars: np.ndarray   # (n, S)
     claims: np.ndarray    # (n, S) int16 claim index
     knots: np.ndarray     # (n, K)
-    out: np.ndarray       # (n_series, T, n)
+    out: np.ndarray       # (n_series, T, n): float32 in runs, float64 from evaluate()
     model: Model | None = None
 
     def output(self, name: str, **labels) -> np.ndarray:
@@ -104,18 +104,18 @@ def _fill_inputs(layout, seed, first, scalars, claims, knots):
 class _Buffers:
     """Chunk arrays allocated once and reused (fresh pages cost page faults)."""
 
-    def __init__(self, layout, n_series, T, n):
+    def __init__(self, layout, n_series, T, n, dtype=np.float64):
         self.scalars = np.empty((n, layout.n_scalars))
         self.claims = np.zeros((n, layout.n_scalars), dtype=np.int16)
         self.knots = np.empty((n, layout.n_knots))
-        self.out = np.empty((n_series, T, n))
+        self.out = np.empty((n_series, T, n), dtype=dtype)
 
     def chunk(self, model, layout, seed, abs0, first, n) -> Chunk:
         if n == self.out.shape[2]:
             sc, cl, kn, out = self.scalars, self.claims, self.knots, self.out
         else:
             sc, cl, kn = self.scalars[:n], self.claims[:n], self.knots[:n]
-            out = np.empty(self.out.shape[:2] + (n,))
+            out = np.empty(self.out.shape[:2] + (n,), dtype=self.out.dtype)
         _fill_inputs(layout, seed, first, sc, cl, kn)
         model.run_chunk(layout, sc, kn, abs0, out)
         return Chunk(first, sc, cl, kn, out, model)
@@ -181,7 +181,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     draws, seed : int, optional
         Override ``[run]`` settings.
     chunk_size : int, optional
-        Draws per chunk (default: as many as fit in about 96 MiB of outputs).
+        Draws per chunk (default: as many as fit in 32 MiB of float32 outputs).
     threads : int, optional
         numba threads (default: numba's).
     on_chunk : callable, optional
@@ -207,7 +207,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     T = prior.run.n_steps
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     if chunk_size is None:
-        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (8 * model.n_series * T) // 256 * 256)
+        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (4 * model.n_series * T) // 256 * 256)
     chunk_size = int(min(max(chunk_size, 1), N))
     threads = numba.get_num_threads() if threads is None else int(threads)
     if layout is None:
@@ -218,7 +218,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         # Pilot: the first min(N, PILOT) draws place the histogram windows.  It is
         # computed in pieces of chunk_size so that memory stays bounded.
         npilot = min(N, PILOT)
-        bufs = _Buffers(layout, model.n_series, T, chunk_size)
+        # outputs are rounded to float32 once, as stored draws are (see reduce.py)
+        bufs = _Buffers(layout, model.n_series, T, chunk_size, dtype=np.float32)
         pieces = []
         for f in range(0, npilot, chunk_size):
             if STOP.is_set():
