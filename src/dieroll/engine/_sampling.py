@@ -87,39 +87,3 @@ def _one_draw(seed, d, j, code, params, aux, aux_off, sc_stream, sc_first, sc_nc
                 knots[j, kk] = sample_z(code[di], params[di], aux, aux_off[di], zk)
             else:
                 knots[j, kk] = sample(code[di], params[di], aux, aux_off[di], uk)
-
-
-@kernel(inline=True)
-def path_on_grid(knots, koff, nk, interp, seg, frac, out):
-    """Evaluate one path (knot values ``knots[koff:koff+nk]``) on the time grid into ``out``."""
-    T = out.shape[0]
-    if nk == 1:
-        for t in range(T):
-            out[t] = knots[koff]
-        return
-    if interp == 1:
-        last = -1
-        la = lb = 0.0
-        for t in range(T):
-            i = seg[t]
-            f = frac[t]
-            if f <= 0.0:
-                out[t] = knots[koff + i]
-            elif f >= 1.0:
-                out[t] = knots[koff + i + 1]
-            else:
-                if i != last:
-                    la = math.log(knots[koff + i])
-                    lb = math.log(knots[koff + i + 1])
-                    last = i
-                out[t] = math.exp(la + f * (lb - la))
-        return
-    for t in range(T):
-        i = seg[t]
-        a = knots[koff + i]
-        b = knots[koff + i + 1]
-        f = frac[t]
-        if interp == 0:
-            out[t] = a + f * (b - a)
-        else:
-            out[t] = b if f >= 1.0 else a

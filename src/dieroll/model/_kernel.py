@@ -49,7 +49,9 @@ _NSTATE = 17
 def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat):
     """Every path of draws ``j0 .. j0 + nb - 1`` on the time grid: ``pv[path, t, draw - j0]``.
 
-    Linear and step paths as in :func:`dieroll.engine._sampling.path_on_grid`;
+    Before the first knot a path holds its first value, after the last its last;
+    between knots ``i`` and ``i + 1`` (fraction ``f``) a linear path is
+    ``a + f (b - a)``, a step path ``a``, a log-linear path ``exp(log a + f log(b / a))``:
     log-linear paths take ``exp`` where a segment starts and then multiply by
     the segment's monthly ratio (``rat (2, B)`` holds the log ratio of the
     segment's knots and the monthly ratio).  Months are equally spaced, so the

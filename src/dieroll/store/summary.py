@@ -5,7 +5,8 @@ output ``v`` with extra dims ``E`` (``channel``, ``metric``, ``route``):
 
 * ``v`` (``*E, time, quantile``): quantiles;
 * ``v_mean``, ``v_sd`` (``*E, time``);
-* ``v_quantile_error`` (``*E, time, quantile``): bound on the reducer's error;
+* ``v_quantile_error`` (``*E, time, quantile``): bound on the reducer's error
+  (histogram bin and the float32 rounding of outputs, see :mod:`dieroll.engine.reduce`);
 * ``v_quantile_mcse`` (``*E, time, quantile``): Monte Carlo standard error;
 * ``v_exceedance`` (``*E, time, v_threshold``) when thresholds are configured.
 
