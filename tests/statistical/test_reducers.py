@@ -137,3 +137,12 @@ def test_rows_of_another_type_are_refused(rows):
     red = _feed(rows[:, :20_000], PROBS, 20_000)
     with pytest.raises(TypeError, match="float32"):
         red.add(rows[:, :10].astype(np.float32), red.n)
+
+
+@pytest.mark.parametrize("probs", [PROBS, PROBS + [0.99]], ids=["7 slots", "8 slots"])
+def test_unrolled_kernels_hold_their_bound(rows, probs):
+    red = _feed(rows, probs, 33_333)
+    assert red.win.shape[1] == len(probs)
+    q, err, _ = red.quantiles()
+    exact = np.quantile(rows, sorted(probs), axis=1).T
+    assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err

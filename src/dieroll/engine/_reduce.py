@@ -29,23 +29,25 @@ from numba import prange
 from .._jit import kernel
 
 REP = 16  # replicas of gap counters
-W = 8     # window slots per row in the fast kernel
+W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
 NPAR = 5  # parameters per window slot: lo, hi_next, inv, nbins - 1, offset
 
 
 @kernel(inline=True)
-def _locate8(row, p, gaps, idx, zero, one):
-    """Counter index of every value of ``row`` (windows ``p (8, NPAR)``; bins after ``gaps`` slots).
+def _locate_unrolled(row, p, gaps, idx, zero, one, slots):
+    """Counter index of every value of ``row`` (windows ``p (slots, NPAR)``; bins after ``gaps`` slots).
 
-    ``zero`` and ``one`` have the rows' float type, so float32 rows are
-    located eight values per AVX2 instruction, float64 rows four.
+    ``slots`` is passed as a literal (7 or 8): the function is inlined, so the
+    window loop has a constant trip count, is unrolled and the loop over values
+    vectorised.  ``zero`` and ``one`` have the rows' float type, so float32 rows
+    are located eight values per AVX2 instruction, float64 rows four.
     """
     n = row.shape[0]
     for i in range(n):
         x = row[i]
         g = zero
         u = zero
-        for k in range(8):
+        for k in range(slots):
             lo = p[k, 0]
             a = one if x >= lo else zero
             b = one if x >= p[k, 1] else zero
@@ -61,7 +63,7 @@ def _locate8(row, p, gaps, idx, zero, one):
 
 @kernel(inline=True)
 def _locate(row, p, gaps, idx):
-    """As :func:`_locate8` for any number of window slots (not unrolled)."""
+    """As :func:`_locate_unrolled` for any number of window slots (not unrolled)."""
     n = row.shape[0]
     K = p.shape[0]
     for i in range(n):
@@ -164,8 +166,10 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
         idx = np.empty(n, np.int32)  # scratch, once per thread
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
-            if K == 8:
-                _locate8(row, win[r], gaps, idx, consts[0], consts[1])
+            if K == 7:
+                _locate_unrolled(row, win[r], gaps, idx, consts[0], consts[1], 7)
+            elif K == 8:
+                _locate_unrolled(row, win[r], gaps, idx, consts[0], consts[1], 8)
             else:
                 _locate(row, win[r], gaps, idx)
             base = cbase[r]

@@ -103,8 +103,8 @@ class Reducer:
         span = whi - wlo
         self.winv = np.where(span > 0, self.wbins / np.where(span > 0, span, 1.0), 0.0)
         self.woff = (np.cumsum(self.wbins, axis=1) - self.wbins).astype(np.int64)
-        # window slots for the kernel (8 when they fit: that kernel is unrolled)
-        K = _reduce.W if P <= _reduce.W else P
+        # window slots for the kernel (7 or 8 when they fit: those kernels are unrolled)
+        K = 7 if P == 7 else _reduce.W if P <= _reduce.W else P
         used = np.arange(K)[None, :] < nwin[:, None]
         win = np.zeros((R, K, _reduce.NPAR), dtype=self.dtype)
         win[:, :, :2] = np.nan  # unused slots: no value compares >= nan, not even inf

@@ -31,29 +31,30 @@ def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
             out[name] = np.repeat(v, T, axis=1)
             continue
         mode = int(layout.pa_interp[p])
-        res = np.empty((v.shape[0], T))
+        v = np.ascontiguousarray(v.T)  # (knot, n): a knot's draws contiguous
+        res = np.empty((T, v.shape[1]))
         for ti in range(T):
             if t[ti] <= months[0]:
-                res[:, ti] = v[:, 0]
+                res[ti] = v[0]
             elif t[ti] >= months[-1]:
-                res[:, ti] = v[:, -1]
+                res[ti] = v[-1]
             else:
                 i = np.searchsorted(months, t[ti], side="right") - 1
                 f = (t[ti] - months[i]) / (months[i + 1] - months[i])
                 if mode == 0:
-                    res[:, ti] = v[:, i] + f * (v[:, i + 1] - v[:, i])
+                    res[ti] = v[i] + f * (v[i + 1] - v[i])
                 elif mode == 1:
-                    res[:, ti] = np.exp(np.log(v[:, i]) + f * (np.log(v[:, i + 1]) - np.log(v[:, i])))
+                    res[ti] = np.exp(np.log(v[i]) + f * (np.log(v[i + 1]) - np.log(v[i])))
                 else:
-                    res[:, ti] = v[:, i]
-        out[name] = res
+                    res[ti] = v[i]
+        out[name] = res.T  # (n, T) view of a (T, n) array
     return out
 
 
 def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int) -> np.ndarray:
     """All outputs, ``(22, T, n)`` in the kernel's series order."""
     x = {name: scalars[:, i] for i, name in enumerate(SCALARS)}
-    P = paths_on_grid(layout, knots)
+    P = {k: v.T for k, v in paths_on_grid(layout, knots).items()}  # (T, n): a month's draws contiguous
     n, T = scalars.shape[0], layout.pa_seg.shape[1]
     out = np.zeros((22, T, n))
     dpp = x["dies_per_910c"]
@@ -74,11 +75,11 @@ def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int)
         month = abs0 + t
         overlap = np.clip(np.minimum(month + 1.0, start + dur) - np.maximum(float(month), start), 0.0, None)
         wait_tsmc = wait_tsmc + x["tsmc_dies"] / dpp * overlap / dur
-        yld = x["smic_yield"] + np.maximum(0.0, x["smic_yield_mature"] - x["smic_yield"]) * P["smic_yield_progress"][:, t]
-        wait_smic = wait_smic + (P["smic_wpm"][:, t] * P["smic_ascend_share"][:, t] * x["smic_dies_per_wafer"]
+        yld = x["smic_yield"] + np.maximum(0.0, x["smic_yield_mature"] - x["smic_yield"]) * P["smic_yield_progress"][t]
+        wait_smic = wait_smic + (P["smic_wpm"][t] * P["smic_ascend_share"][t] * x["smic_dies_per_wafer"]
                                  * yld / dpp)
         if month >= HBM_CONTROLS:
-            hbm = hbm + P["hbm_domestic"][:, t]
+            hbm = hbm + P["hbm_domestic"][t]
             need = stacks_per_pkg * (wait_tsmc + wait_smic)
             frac = np.where((need <= hbm) | (need <= 0), 1.0, hbm / np.where(need > 0, need, 1.0))
         else:
@@ -93,11 +94,11 @@ def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int)
         good_smic = made_smic * x["packaging_yield"]
         in_a800 = 1.0 / 13 if A800_WINDOW[0] <= month <= A800_WINDOW[1] else 0.0
         in_h20 = 1.0 / 15 if H20_WINDOW[0] <= month <= H20_WINDOW[1] else 0.0
-        licensed = P["nvidia_licensed"][:, t] if month >= LICENSED_FROM else np.zeros(n)
+        licensed = P["nvidia_licensed"][t] if month >= LICENSED_FROM else np.zeros(n)
         a800 = x["a800_chips"] * in_a800
         h800 = x["h800_chips"] * in_a800
         h20 = x["h20_chips"] * in_h20 + licensed
-        smuggled = P["smuggled_per_year"][:, t] / 12.0
+        smuggled = P["smuggled_per_year"][t] / 12.0
         util = x["ascend_utilisation"]
         new_chips = [good_tsmc, good_smic, a800 + h800 + h20, smuggled]
         new_inf = [good_tsmc * x["h100e_910c_inference"] * util, good_smic * x["h100e_910c_inference"] * util,
@@ -113,7 +114,7 @@ def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int)
             out[2 * c, t] = inf[c]
             out[2 * c + 1, t] = trn[c]
             out[18 + c, t] = chips[c]
-        us = P["us_h100e"][:, t]
+        us = P["us_h100e"][t]
         out[8, t] = inf.sum(axis=0)
         out[9, t] = trn.sum(axis=0)
         out[10, t] = us
