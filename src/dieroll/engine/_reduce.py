@@ -82,34 +82,31 @@ def _locate(row, p, gaps, idx):
 
 
 @kernel(inline=True)
+def _add_one(lanes, lane, d):
+    lanes[lane] += d
+    lanes[4 + lane] += d * d
+
+
+@kernel(inline=True)
 def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
     """Add ``row - shift`` and its squares to four lanes by absolute draw index.
 
     ``lanes`` holds the open block's partial sums ``(s0..s3, q0..q3)``; at each
     block boundary they are closed into ``tsum``/``tsq`` as ``(s0 + s1) + (s2 + s3)``.
+    Blocks start at multiples of 4, so the values before the first multiple of
+    4 and after the last go one by one; the rest four at a time in registers.
     Returns the closed totals.
     """
     n = row.shape[0]
-    s0, s1, s2, s3 = lanes[0], lanes[1], lanes[2], lanes[3]
-    q0, q1, q2, q3 = lanes[4], lanes[5], lanes[6], lanes[7]
     j = 0
     while j < n:
         stop = min(n, j + block - (first_draw + j) % block)
         i = j
-        # lanes follow the absolute draw index; blocks start at multiples of 4
         while i < stop and (first_draw + i) & 3 != 0:
-            d = row[i] - shift
-            lane = (first_draw + i) & 3
-            if lane == 1:
-                s1 += d
-                q1 += d * d
-            elif lane == 2:
-                s2 += d
-                q2 += d * d
-            else:
-                s3 += d
-                q3 += d * d
+            _add_one(lanes, (first_draw + i) & 3, row[i] - shift)
             i += 1
+        s0, s1, s2, s3 = lanes[0], lanes[1], lanes[2], lanes[3]
+        q0, q1, q2, q3 = lanes[4], lanes[5], lanes[6], lanes[7]
         while i + 4 <= stop:
             d0 = row[i] - shift
             d1 = row[i + 1] - shift
@@ -124,26 +121,16 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
             q2 += d2 * d2
             q3 += d3 * d3
             i += 4
+        lanes[0], lanes[1], lanes[2], lanes[3] = s0, s1, s2, s3
+        lanes[4], lanes[5], lanes[6], lanes[7] = q0, q1, q2, q3
         while i < stop:
-            d = row[i] - shift
-            lane = (first_draw + i) & 3
-            if lane == 0:
-                s0 += d
-                q0 += d * d
-            elif lane == 1:
-                s1 += d
-                q1 += d * d
-            else:
-                s2 += d
-                q2 += d * d
+            _add_one(lanes, (first_draw + i) & 3, row[i] - shift)
             i += 1
         if (first_draw + stop) % block == 0:
-            tsum += (s0 + s1) + (s2 + s3)
-            tsq += (q0 + q1) + (q2 + q3)
-            s0 = s1 = s2 = s3 = q0 = q1 = q2 = q3 = 0.0
+            tsum += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+            tsq += (lanes[4] + lanes[5]) + (lanes[6] + lanes[7])
+            lanes[:] = 0.0
         j = stop
-    lanes[0], lanes[1], lanes[2], lanes[3] = s0, s1, s2, s3
-    lanes[4], lanes[5], lanes[6], lanes[7] = q0, q1, q2, q3
     return tsum, tsq
 
 

@@ -33,6 +33,8 @@ bit-identical across chunkings and threads.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
@@ -48,8 +50,6 @@ _SIGMAS = 6.0
 def _row_quantiles(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """``np.quantile(rows, probs, axis=1).T``, rows split over numba's threads
     (numpy's partition releases the GIL; the result is the same)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     nthr = max(1, min(numba.get_num_threads(), rows.shape[0]))
     cuts = np.linspace(0, rows.shape[0], nthr + 1).astype(int)
     with ThreadPoolExecutor(nthr) as ex:

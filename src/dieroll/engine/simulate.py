@@ -31,6 +31,8 @@ __all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFA
 STOP = threading.Event()
 
 DEFAULT_CHUNK_BYTES = 32 * 2**20
+#: Runs round each output to this type once, as stored draws are (see reduce.py).
+RUN_DTYPE = np.dtype(np.float32)
 
 
 @dataclass
@@ -207,7 +209,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     T = prior.run.n_steps
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     if chunk_size is None:
-        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (4 * model.n_series * T) // 256 * 256)
+        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (RUN_DTYPE.itemsize * model.n_series * T) // 256 * 256)
     chunk_size = int(min(max(chunk_size, 1), N))
     threads = numba.get_num_threads() if threads is None else int(threads)
     if layout is None:
@@ -218,8 +220,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         # Pilot: the first min(N, PILOT) draws place the histogram windows.  It is
         # computed in pieces of chunk_size so that memory stays bounded.
         npilot = min(N, PILOT)
-        # outputs are rounded to float32 once, as stored draws are (see reduce.py)
-        bufs = _Buffers(layout, model.n_series, T, chunk_size, dtype=np.float32)
+        bufs = _Buffers(layout, model.n_series, T, chunk_size, dtype=RUN_DTYPE)
         pieces = []
         for f in range(0, npilot, chunk_size):
             if STOP.is_set():

@@ -60,11 +60,11 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, 
     differs from ``exp`` by a few units in the last place per month.
     """
     T = pv.shape[1]
-    step = -1.0
     for p in range(pv.shape[0]):
         ko = pa_koff[p]
         nk = pa_nk[p]
         mode = pa_interp[p]
+        step = -1.0  # the monthly step of the current log-linear segment
         for t in range(T):
             i = pa_seg[p, t]
             f = pa_frac[p, t]

@@ -20,6 +20,11 @@ LICENSED_FROM = 2025 * 12 + 3
 
 def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
     """Interpolate every path's knots onto the time grid: name -> (n, T)."""
+    return {k: v.T for k, v in _paths_by_month(layout, knots).items()}
+
+
+def _paths_by_month(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
+    """As :func:`paths_on_grid`, name -> (T, n): a month's draws contiguous."""
     out = {}
     T = layout.pa_seg.shape[1]
     t = np.arange(T, dtype=float)
@@ -27,11 +32,11 @@ def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
         k0, nk = int(layout.pa_koff[p]), int(layout.pa_nk[p])
         v = knots[:, k0:k0 + nk]
         months = layout.knot_months[p]
+        v = np.ascontiguousarray(v.T)  # (knot, n): a knot's draws contiguous
         if nk == 1:
-            out[name] = np.repeat(v, T, axis=1)
+            out[name] = np.repeat(v, T, axis=0)
             continue
         mode = int(layout.pa_interp[p])
-        v = np.ascontiguousarray(v.T)  # (knot, n): a knot's draws contiguous
         res = np.empty((T, v.shape[1]))
         for ti in range(T):
             if t[ti] <= months[0]:
@@ -47,14 +52,14 @@ def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
                     res[ti] = np.exp(np.log(v[i]) + f * (np.log(v[i + 1]) - np.log(v[i])))
                 else:
                     res[ti] = v[i]
-        out[name] = res.T  # (n, T) view of a (T, n) array
+        out[name] = res
     return out
 
 
 def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int) -> np.ndarray:
     """All outputs, ``(22, T, n)`` in the kernel's series order."""
     x = {name: scalars[:, i] for i, name in enumerate(SCALARS)}
-    P = {k: v.T for k, v in paths_on_grid(layout, knots).items()}  # (T, n): a month's draws contiguous
+    P = _paths_by_month(layout, knots)
     n, T = scalars.shape[0], layout.pa_seg.shape[1]
     out = np.zeros((22, T, n))
     dpp = x["dies_per_910c"]
