@@ -37,9 +37,10 @@ def test_quantiles_within_their_bound_of_exact(rows):
     # the reported bound is below the Monte Carlo standard error wherever that is positive
     pos = mcse > 0
     assert np.all(err[pos] <= mcse[pos]), (err / np.where(pos, mcse, 1)).max()
-    # zeros are exact
-    assert q[2, 0] == 0.0 and err[2, 0] == 0.0
-    assert np.all(q[4] == 7.0)
+    # an atom is reported at its value, with the width of its cell (+1 %) as the
+    # error: [0, smallest normal) at zero, [c, next float above c) elsewhere
+    assert q[2, 0] == 0.0 and 0.0 < err[2, 0] <= 1.01 * np.finfo(float).tiny
+    assert np.all(q[4] == 7.0) and np.all(err[4] <= 1.01 * np.spacing(7.0))
 
 
 def test_mcse_estimate_is_sensible(rows):
@@ -146,3 +147,28 @@ def test_unrolled_kernels_hold_their_bound(rows, probs):
     q, err, _ = red.quantiles()
     exact = np.quantile(rows, sorted(probs), axis=1).T
     assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_atoms_keep_their_neighbours_out(dtype):
+    # an atom at zero and one at 1.0, with values one float away on either side:
+    # each neighbour must be counted outside the atom's cell
+    rng = np.random.default_rng(11)
+    N = 50_000
+    tiny = np.finfo(dtype).tiny
+    x = np.zeros(N, dtype)
+    u = rng.random(N)
+    x[u > 0.35] = dtype(tiny)                        # smallest normal, just above the atom at 0
+    x[u > 0.40] = np.nextafter(dtype(1), dtype(0))   # just below the atom at 1
+    x[u > 0.45] = dtype(1)
+    x[u > 0.80] = np.nextafter(dtype(1), dtype(2))   # just above it
+    x[u > 0.85] = rng.random(int((u > 0.85).sum())).astype(dtype) + dtype(2)
+    rows = np.stack([x, -x])
+    probs = [0.05, 0.30, 0.38, 0.42, 0.5, 0.6, 0.75, 0.9]
+    red = _feed(rows, probs, 9_999)
+    q, err, _ = red.quantiles()
+    exact = np.quantile(rows.astype(np.float64), probs, axis=1).T
+    assert np.all(np.abs(q - exact) <= err), np.abs(q - exact) - err
+    # the atoms are reported exactly at their values
+    assert q[0, 0] == 0.0 and q[0, 1] == 0.0 and q[0, 5] == 1.0 and q[0, 6] == 1.0
+    assert q[1, 1] == -1.0 and q[1, 2] == -1.0 and q[1, 7] == 0.0

@@ -1,84 +1,78 @@
 """Kernels of the streaming reducers (see :mod:`dieroll.engine.reduce`).
 
 Each row (an output series at a time step) has ``W`` window slots, sorted and
-disjoint; a slot ``k`` holds ``lo, hi_next, inv, nbins - 1, offset`` where
-``hi_next`` is the next float above the window's top (so ``x >= hi_next`` is
-``x > hi``) and unused slots have ``lo = hi_next = nan``, which no value
-compares at or above.  A value falls into
-one window's bin or into the gap below window ``k`` (gap ``W`` lies above every
-window).
+disjoint; slot ``k`` holds ``lo, inv, nbins`` with ``inv = nbins / (hi - lo)``.
+A value ``x`` goes to one *cell* of the row's counters::
 
-Per row the work is split into loops that the compiler vectorises:
+    t_k  = (x - lo_k) * inv_k,  or -1 where that is below 0 (x below the window)
+    t_k  = min(t_k, nbins_k)                                (x above the window)
+    cell = floor(W + sum_k t_k)
 
-1. *locate*: for every value, ``g`` = the number of window edges at or below it
-   (odd: inside window ``g // 2``) and the bin inside that window, computed with
-   compares, selects and one multiply per window, no branches and no
-   data-dependent loads; the result is a counter index per value;
-2. *count*: one increment per value.  Gap counters have ``REP`` replicas chosen
-   by the value's position, so runs of values in the same gap do not wait on
-   each other;
-3. min and max; sums about a pilot shift in four lanes chosen by the absolute
-   draw index, closed in a fixed order at every ``block`` boundary, so sums
-   never depend on the chunking or the threads.
+A window wholly below ``x`` adds ``nbins``, one above adds ``-1``, so cell
+``B_k = sum_{j<k} (nbins_j + 1)`` is the gap below window ``k`` and cells
+``B_k + 1 .. B_k + nbins_k`` are window ``k``'s bins; the last cell is the gap
+above every window.  Lower edges are exact (``x - lo`` has the sign of
+``x - lo``); a value within a few thousandths of a bin of another edge may be
+counted in the neighbouring cell (one rounding of the sum, and of ``inv``),
+which the reported error bound covers (see :mod:`dieroll.engine.reduce`).
+Unused slots have ``lo = +inf``, ``inv = 1``, ``nbins = 0`` and add ``-1``;
+``nan`` and ``-inf`` go to gap 0, ``+inf`` to the top gap.  This is six vector
+instructions per value and window, no branches.
+
+Per row the work is split into loops: *locate* (the cell of every value,
+vectorised), *count* (one increment per value), min and max (vectorised), sums
+about a pilot shift in four lanes chosen by the absolute draw index, closed in
+a fixed order at every ``block`` boundary (so sums never depend on the
+chunking or the threads), and exceedance counts.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import prange
 
 from .._jit import kernel
 
-REP = 16  # replicas of gap counters
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
-NPAR = 5  # parameters per window slot: lo, hi_next, inv, nbins - 1, offset
+NPAR = 3  # parameters per window slot: lo, inv, nbins
 
 
 @kernel(inline=True)
-def _locate_unrolled(row, p, gaps, idx, zero, one, slots):
-    """Counter index of every value of ``row`` (windows ``p (slots, NPAR)``; bins after ``gaps`` slots).
+def _locate(row, p, idx, c, slots):
+    """Counter cell of every value of ``row`` (window slots ``p (slots, NPAR)``).
 
-    ``slots`` is passed as a literal (7 or 8): the function is inlined, so the
-    window loop has a constant trip count, is unrolled and the loop over values
-    vectorised.  ``zero`` and ``one`` have the rows' float type, so float32 rows
-    are located eight values per AVX2 instruction, float64 rows four.
+    ``slots`` is passed as a literal (7 or 8) by the unrolled callers: the
+    function is inlined, so the window loop has a constant trip count, is
+    unrolled and the loop over values vectorised (eight float32 values per
+    AVX2 instruction).  ``c`` holds ``0, -1, slots`` in the rows' float type.
     """
+    zero, minus_one, start = c[0], c[1], c[2]
     n = row.shape[0]
     for i in range(n):
         x = row[i]
-        g = zero
-        u = zero
+        u = start
         for k in range(slots):
-            lo = p[k, 0]
-            a = one if x >= lo else zero
-            b = one if x >= p[k, 1] else zero
-            t = (x - lo) * p[k, 2]
-            t = t if t > zero else zero  # keeps far-away values (even -inf) from poisoning u
-            t = t if t < p[k, 3] else p[k, 3]
-            g += a + b
-            u += (a - b) * (p[k, 4] + t)
-        gi = np.int32(g)
-        ins = gi & 1  # arithmetic, not a conditional expression: that compiles to a branch
-        idx[i] = ins * (np.int32(u) + gaps) + (1 - ins) * ((gi >> 1) * REP + (i & (REP - 1)))
+            t = (x - p[k, 0]) * p[k, 1]
+            t = t if t >= zero else minus_one  # nan (from inf - inf) counts as below
+            t = t if t < p[k, 2] else p[k, 2]
+            u += t
+        idx[i] = np.int32(u)
 
 
-@kernel(inline=True)
-def _locate(row, p, gaps, idx):
-    """As :func:`_locate_unrolled` for any number of window slots (not unrolled)."""
-    n = row.shape[0]
-    K = p.shape[0]
-    for i in range(n):
+@numba.njit(cache=True, error_model="numpy", fastmath={"nnan", "nsz"})
+def _minmax(row, mn, mx):
+    """Smallest and largest of ``row`` and ``mn, mx``.
+
+    Compiled with the no-nan and no-signed-zero flags so that the loop is
+    vectorised (the order of a min does not change it, except for the sign of
+    a zero, which ``==`` and ``np.array_equal`` do not see); rows of model
+    outputs hold no ``nan``.
+    """
+    for i in range(row.shape[0]):
         x = row[i]
-        g = 0
-        u = 0.0
-        for k in range(K):
-            lo = p[k, 0]
-            a = x >= lo
-            b = x >= p[k, 1]
-            if a and not b:
-                t = (x - lo) * p[k, 2]
-                u = p[k, 4] + (t if t < p[k, 3] else p[k, 3])
-            g += a + b
-        idx[i] = np.int32(u) + gaps if g & 1 else (g >> 1) * REP + (i & (REP - 1))
+        mn = x if x < mn else mn
+        mx = x if x > mx else mx
+    return mn, mx
 
 
 @kernel(inline=True)
@@ -140,34 +134,28 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
     """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
 
     ``win (R, K, NPAR)`` holds each row's window slots (see the module
-    docstring); ``counts[cbase[r]:]`` holds row ``r``'s ``(K + 1) * REP`` gap
-    counters and then its window bins; ``win`` has the float type of ``out``
-    and ``consts`` holds 0 and 1 in it.  Rows are split into ``nthreads``
-    contiguous ranges, one per thread (the result does not depend on it).
+    docstring) in the float type of ``out``; ``counts[cbase[r]:]`` holds row
+    ``r``'s cells; ``vmin`` and ``vmax`` have the rows' type; ``consts`` holds
+    0, -1 and ``K`` in it.  Rows are split into ``nthreads`` contiguous ranges,
+    one per thread (the result does not depend on it).
     """
     R, n = out.shape
     K = win.shape[1]
-    gaps = np.int32((K + 1) * REP)
     nthr = max(1, min(nthreads, R))
     for tid in prange(nthr):
         idx = np.empty(n, np.int32)  # scratch, once per thread
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
             if K == 7:
-                _locate_unrolled(row, win[r], gaps, idx, consts[0], consts[1], 7)
+                _locate(row, win[r], idx, consts, 7)
             elif K == 8:
-                _locate_unrolled(row, win[r], gaps, idx, consts[0], consts[1], 8)
+                _locate(row, win[r], idx, consts, 8)
             else:
-                _locate(row, win[r], gaps, idx)
+                _locate(row, win[r], idx, consts, K)
             base = cbase[r]
             for i in range(n):
                 counts[base + idx[i]] += 1
-            mn, mx = vmin[r], vmax[r]
-            for i in range(n):
-                x = row[i]
-                mn = min(mn, x)
-                mx = max(mx, x)
-            vmin[r], vmax[r] = mn, mx
+            vmin[r], vmax[r] = _minmax(row, vmin[r], vmax[r])
             tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
             for k in range(nth[r]):
                 th = thresholds[r, k]

@@ -12,10 +12,15 @@ final ones, so a bin is about 0.86 Monte Carlo standard errors of the quantile
 at the run's ``N`` (the tests check the reported bound against the reported
 standard error).
 The quantile is interpolated linearly within its bin; its error is at most the
-bin's width, reported per quantile (``quantile_error``) beside the Monte Carlo
-standard error estimated from the window's density (``quantile_mcse``).  If a
-quantile falls outside its window (a 6-sigma event for the pilot) its error is
-reported as infinite rather than guessed.  Counts are integers, so quantiles are
+bin's width plus 1 % of a bin (the kernel finds a value's bin by arithmetic,
+which can put a value lying within a few thousandths of a bin of an edge into
+the neighbouring bin or gap), reported per quantile (``quantile_error``) beside
+the Monte Carlo standard error estimated from the window's density
+(``quantile_mcse``).  A window holding a single value ``c`` (an atom, e.g. the
+zeros of a channel that has not started) spans ``[c, next float above c)`` — at
+zero ``[0, smallest normal number)`` — and reports ``c`` with that width as its
+error.  If a quantile falls outside its window (a 6-sigma event for the pilot)
+its error is reported as infinite rather than guessed.  Counts are integers, so quantiles are
 identical for any chunking or thread count.  Runs of at most ``PILOT`` draws get
 exact quantiles (``numpy.quantile``, linear interpolation) and zero error.
 
@@ -23,9 +28,8 @@ Rows may be float32 or float64.  Runs (:func:`dieroll.engine.simulate.simulate`)
 pass float32: the model computes in float64 and rounds each output once, as
 draws are stored; this halves the memory traffic and lets the kernel locate
 eight values per instruction.  For float32 rows the reported error adds the
-rounding (``2**-23 |q|``, which covers the value's rounding and the float32
-arithmetic of the bin index) to 1.01 bin widths; exact small runs report
-``2**-23 |q|`` instead of zero.
+rounding of the values (``2**-23 |q|``); exact small runs report ``2**-23 |q|``
+instead of zero.
 
 Mean and sd are accumulated in float64, in draw order, in blocks of ``BLOCK``
 draws (four lanes by absolute draw index), about a pilot shift, so they too are
@@ -45,6 +49,7 @@ __all__ = ["Reducer", "PILOT", "BLOCK"]
 PILOT = 16_384
 BLOCK = 4_096
 _SIGMAS = 6.0
+_SLACK = 0.01  # of a bin: what the locate arithmetic may blur at an edge (a few thousandths)
 
 
 def _row_quantiles(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -98,31 +103,40 @@ class Reducer:
                     k += 1
                     wlo[r, k], whi[r, k] = lo, hi
             nwin[r] = k + 1
+        used = np.arange(P)[None, :] < nwin[:, None]
+        self.wbins = np.where(used & (whi > wlo), nb, 1).astype(np.int64)
+        # A window must span at least one bin of the type's smallest normal
+        # number per bin (so that ``inv`` is finite); an atom (a window of one
+        # value c) spans [c, next float above c), or [0, tiny) at zero.
+        tiny = float(np.finfo(self.dtype).tiny)
+        self.atom = used & (whi <= wlo)
+        up = np.nextafter(wlo.astype(self.dtype), self.dtype.type(np.inf)).astype(np.float64)
+        whi = np.where(self.atom, np.maximum(up, wlo + tiny), whi)
+        whi = np.where(used & (whi - wlo < self.wbins * tiny), wlo + self.wbins * tiny, whi)
+        whi = np.where(used, whi.astype(self.dtype).astype(np.float64), whi)
         self.nwin, self.wlo, self.whi = nwin, wlo, whi
-        self.wbins = np.where((np.arange(P)[None, :] < nwin[:, None]) & (whi > wlo), nb, 1).astype(np.int64)
-        span = whi - wlo
-        self.winv = np.where(span > 0, self.wbins / np.where(span > 0, span, 1.0), 0.0)
-        self.woff = (np.cumsum(self.wbins, axis=1) - self.wbins).astype(np.int64)
+        self.winv = np.where(used, self.wbins / np.where(used, whi - wlo, 1.0), 0.0)
+        # cells of a row: gap 0, window 0's bins, gap 1, ..., the top gap
+        top = np.where(used, self.wbins + 1, 0)
+        self.wcell = np.cumsum(top, axis=1) - top  # the gap cell below each window
         # window slots for the kernel (7 or 8 when they fit: those kernels are unrolled)
         K = 7 if P == 7 else _reduce.W if P <= _reduce.W else P
-        used = np.arange(K)[None, :] < nwin[:, None]
         win = np.zeros((R, K, _reduce.NPAR), dtype=self.dtype)
-        win[:, :, :2] = np.nan  # unused slots: no value compares >= nan, not even inf
-        win[:, :P, 0] = np.where(used[:, :P], wlo, np.nan)
-        hi_next = np.nextafter(whi.astype(self.dtype), self.dtype.type(np.inf))
-        win[:, :P, 1] = np.where(used[:, :P], hi_next, np.nan)
-        win[:, :P, 2] = np.where(used[:, :P], self.winv, 0.0)
-        win[:, :P, 3] = np.where(used[:, :P], self.wbins - 1, 0)
-        win[:, :P, 4] = np.where(used[:, :P], self.woff, 0)
+        win[:, :, 0] = np.inf  # unused slots add nothing
+        win[:, :, 1] = 1.0
+        win[:, :P, 0] = np.where(used, wlo, np.inf)
+        win[:, :P, 1] = np.where(used, self.winv, 1.0)
+        win[:, :P, 2] = np.where(used, self.wbins, 0)
+        if not np.all(np.isfinite(win[:, :, 1]) & (whi >= wlo)):  # guarded above
+            raise RuntimeError("internal error: a quantile window has no finite bin scale")
         self.win = win
-        self._consts = np.array([0, 1], dtype=self.dtype)
-        self.gaps = (K + 1) * _reduce.REP
-        per_row = self.gaps + np.where(used[:, :P], self.wbins, 0).sum(axis=1)
+        self._consts = np.array([0, -1, K], dtype=self.dtype)
+        per_row = top.sum(axis=1) + 1
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
         # int32 counts keep the histograms in cache; int64 only when a bin could overflow
         self.counts = np.zeros(int(per_row.sum()), dtype=np.int32 if n_total < 2**31 else np.int64)
-        self.vmin = np.full(R, np.inf)
-        self.vmax = np.full(R, -np.inf)
+        self.vmin = np.full(R, np.inf, dtype=self.dtype)
+        self.vmax = np.full(R, -np.inf, dtype=self.dtype)
         self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows
         self.lanes = np.zeros((R, 8))  # the open block's sums, four lanes each
         self.tsum, self.tsq = np.zeros(R), np.zeros(R)
@@ -189,34 +203,44 @@ class Reducer:
             out[2, r] = s
         if self.dtype == np.float32:
             # float32 rows: rounding to nearest keeps the order, so a quantile of the
-            # rounded values is within 2**-24 |q| of the unrounded one; bins are
-            # located in float32 arithmetic, a few thousandths of a bin at most.
-            out[1] = out[1] * 1.01 + np.abs(out[0]) * 2.0**-23
+            # rounded values is within 2**-24 |q| of the unrounded one.
+            out[1] = out[1] + np.abs(out[0]) * 2.0**-23
         return out[0], out[1], out[2]
 
     def _row(self, r, probs):
-        REP = _reduce.REP
-        row = self.counts[self.cbase[r]:].astype(np.int64)
-        gaps, bins = row[:self.gaps].reshape(-1, REP).sum(axis=1), row[self.gaps:]
-        counts, lows, highs, inwin = [], [], [], []
-        prev_hi = self.vmin[r]
+        """Quantiles of row ``r`` from its cells: gap 0, window 0's bins, gap 1, ...
+
+        Each cell has a value range ``[low, high]`` to interpolate in and an
+        error: its width plus ``_SLACK`` of a bin of the window whose upper edge
+        (or own bins) the locate arithmetic may have blurred; a gap wider than
+        nothing has no bound (``inf``).
+        """
+        cells = self.counts[self.cbase[r]:].astype(np.int64)
+        counts, lows, highs, err, inwin = [], [], [], [], []
+        prev_hi, prev_bin = float(self.vmin[r]), 0.0
         for k in range(self.nwin[r] + 1):
-            lo_k = self.wlo[r, k] if k < self.nwin[r] else self.vmax[r]
-            counts.append([gaps[k]])
+            last = k == self.nwin[r]
+            c0 = self.wcell[r, k - 1] + self.wbins[r, k - 1] + 1 if last else self.wcell[r, k]
+            lo_k = float(self.vmax[r]) if last else self.wlo[r, k]
+            counts.append(cells[c0:c0 + 1])
             lows.append([prev_hi])
-            highs.append([lo_k])
+            highs.append([max(lo_k, prev_hi)])
+            err.append([_SLACK * prev_bin if lo_k <= prev_hi else np.inf])
             inwin.append([False])
-            if k < self.nwin[r]:
+            if not last:
                 nb = self.wbins[r, k]
                 e = np.linspace(self.wlo[r, k], self.whi[r, k], nb + 1)
-                a = self.woff[r, k]
-                counts.append(bins[a:a + nb])
+                w = np.diff(e)
+                counts.append(cells[c0 + 1:c0 + 1 + nb])
+                err.append(w * (1.0 + _SLACK))
+                if self.atom[r, k]:  # values in [c, next float) are reported as c
+                    e = np.full(nb + 1, self.wlo[r, k])
                 lows.append(e[:-1])
                 highs.append(e[1:])
                 inwin.append(np.ones(nb, bool))
-                prev_hi = self.whi[r, k]
+                prev_hi, prev_bin = self.whi[r, k], w.max()
         counts = np.concatenate(counts).astype(float)
-        lows, highs = np.concatenate(lows), np.concatenate(highs)
+        lows, highs, err = np.concatenate(lows), np.concatenate(highs), np.concatenate(err)
         inwin = np.concatenate(inwin)
         cum = np.cumsum(counts)
         n = cum[-1]
@@ -226,9 +250,9 @@ class Reducer:
             k = min(int(np.searchsorted(cum, rank + 0.5, side="left")), len(cum) - 1)
             c = counts[k]
             frac = (rank - (cum[k] - c) + 0.5) / c if c > 0 else 0.5
-            a, b = lows[k], max(highs[k], lows[k])
+            a, b = lows[k], highs[k]
             vals[i] = a + min(max(frac, 0.0), 1.0) * (b - a)
-            errs[i] = (b - a) if (inwin[k] or b == a) else np.inf
+            errs[i] = err[k]
             # density from the whole window around the quantile
             j0, j1 = k, k
             while j0 > 0 and inwin[j0 - 1]:
@@ -236,6 +260,6 @@ class Reducer:
             while j1 < len(cum) - 1 and inwin[j1 + 1]:
                 j1 += 1
             mass = counts[j0:j1 + 1].sum()
-            width = highs[j1] - lows[j0]
-            ses[i] = np.sqrt(p * (1 - p) / n) / (mass / (n * width)) if width > 0 and mass > 0 else 0.0
+            w = (highs[j0:j1 + 1] - lows[j0:j1 + 1]).sum()  # 0 at an atom: no spread
+            ses[i] = np.sqrt(p * (1 - p) / n) / (mass / (n * w)) if w > 0 and mass > 0 else 0.0
         return vals, errs, ses
