@@ -22,6 +22,15 @@ from ._philox import uniform2
 from ._special import ndtri
 
 _COMMON = 0xFFFFFFFF
+_B = 128  # draws per block: the uniforms of a block are drawn quantity by quantity
+
+
+@kernel(inline=True)
+def _uniforms(seed, stream, step, d0, nb, a, b):
+    """``a[j], b[j] = uniform2(seed, stream, d0 + j, step)`` for ``j < nb``
+    (a loop over draws alone, which the compiler vectorises)."""
+    for j in range(nb):
+        a[j], b[j] = uniform2(seed, stream, d0 + j, step)
 
 
 @kernel(parallel=True)
@@ -30,34 +39,57 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
                  pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading,
                  scalars, claims, knots):
     """Fill ``scalars (n, S)``, ``claims (n, S)`` and ``knots (n, K)`` for draws
-    ``first_draw .. first_draw + n - 1``."""
+    ``first_draw .. first_draw + n - 1``.
+
+    Per block of ``_B`` draws, first every uniform (quantity by quantity, the
+    draws innermost), then each draw's claims, copula and inverse CDFs.
+    """
     n = scalars.shape[0]
     S = scalars.shape[1]
+    K = knots.shape[1]
+    P = pa_stream.shape[0]
     m = cop_idx.shape[0]
-    nblocks = (n + 127) // 128
+    nblocks = (n + _B - 1) // _B
     for blk in prange(nblocks):
+        j0 = blk * _B
+        nb = min(n, j0 + _B) - j0
+        d0 = first_draw + j0
+        uv = np.empty((S, _B))  # value uniforms of the scalars
+        uc = np.empty((S, _B))  # claim uniforms
+        uk = np.empty((max(K, 1), _B))  # knot uniforms
+        uz = np.empty((max(P, 1), _B))  # common-factor uniforms of the paths
+        spare = np.empty(_B)
+        for s in range(S):
+            _uniforms(seed, sc_stream[s], 0, d0, nb, uv[s], uc[s])
+        for p in range(P):
+            if pa_loading[p] > 0.0:
+                _uniforms(seed, pa_stream[p], _COMMON, d0, nb, uz[p], spare)
+            for k in range(pa_nk[p]):
+                kk = pa_koff[p] + k
+                _uniforms(seed, pa_stream[p], pa_step[kk], d0, nb, uk[kk], spare)
         u = np.empty(S)
         z = np.empty(m)
         z2 = np.empty(S)
-        for j in range(blk * 128, min(n, blk * 128 + 128)):
-            _one_draw(seed, first_draw + j, j, code, params, aux, aux_off, sc_stream, sc_first, sc_ncl,
-                      sc_cum, cop_idx, cop_chol, pa_stream, pa_first, pa_nk, pa_koff, pa_step,
-                      pa_loading, scalars, claims, knots, u, z, z2)
+        for j in range(nb):
+            _one_draw(j0 + j, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
+                      pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars, claims, knots,
+                      u, z, z2)
 
 
 @kernel(inline=True)
-def _one_draw(seed, d, j, code, params, aux, aux_off, sc_stream, sc_first, sc_ncl, sc_cum, cop_idx,
-              cop_chol, pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading, scalars, claims,
-              knots, u, z, z2):
+def _one_draw(d, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
+              pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars, claims, knots,
+              u, z, z2):
+    """Draw ``d`` (its row of the outputs) from column ``j`` of the block's uniforms."""
     S = u.shape[0]
     m = z.shape[0]
     for s in range(S):
-        uv, uc = uniform2(seed, sc_stream[s], d, 0)
+        uc_s = uc[s, j]
         k = 0
-        while k < sc_ncl[s] - 1 and uc >= sc_cum[s, k]:
+        while k < sc_ncl[s] - 1 and uc_s >= sc_cum[s, k]:
             k += 1
-        claims[j, s] = k
-        u[s] = uv
+        claims[d, s] = k
+        u[s] = uv[s, j]
     if m > 0:
         for a in range(m):
             z[a] = ndtri(u[cop_idx[a]])
@@ -68,22 +100,22 @@ def _one_draw(seed, d, j, code, params, aux, aux_off, sc_stream, sc_first, sc_nc
             z2[cop_idx[a]] = acc
             u[cop_idx[a]] = -1.0  # marks: sample from the normal score in z2
     for s in range(S):
-        di = sc_first[s] + claims[j, s]
+        di = sc_first[s] + claims[d, s]
         if u[s] < 0.0:
-            scalars[j, s] = sample_z(code[di], params[di], aux, aux_off[di], z2[s])
+            scalars[d, s] = sample_z(code[di], params[di], aux, aux_off[di], z2[s])
         else:
-            scalars[j, s] = sample(code[di], params[di], aux, aux_off[di], u[s])
-    for p in range(pa_stream.shape[0]):
+            scalars[d, s] = sample(code[di], params[di], aux, aux_off[di], u[s])
+    for p in range(pa_first.shape[0]):
         load = pa_loading[p]
         zc = 0.0
         if load > 0.0:
-            zc = ndtri(uniform2(seed, pa_stream[p], d, _COMMON)[0])
+            zc = ndtri(uz[p, j])
         for k in range(pa_nk[p]):
             kk = pa_koff[p] + k
-            uk = uniform2(seed, pa_stream[p], d, pa_step[kk])[0]
+            uk_ = uk[kk, j]
             di = pa_first[p] + k
             if load > 0.0:
-                zk = load * zc + math.sqrt(1.0 - load * load) * ndtri(uk)
-                knots[j, kk] = sample_z(code[di], params[di], aux, aux_off[di], zk)
+                zk = load * zc + math.sqrt(1.0 - load * load) * ndtri(uk_)
+                knots[d, kk] = sample_z(code[di], params[di], aux, aux_off[di], zk)
             else:
-                knots[j, kk] = sample(code[di], params[di], aux, aux_off[di], uk)
+                knots[d, kk] = sample(code[di], params[di], aux, aux_off[di], uk_)
