@@ -103,28 +103,34 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, 
 
 
 @kernel(inline=True)
-def _block(sc, j0, nb, abs0, pv, st, out):
+def _block(sc, j0, nb, abs0, pv, st, sb, ob, out):
     """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
 
     Each draw's months depend on each other (stocks, HBM), but draws do not:
-    with the draws innermost their arithmetic overlaps, and every output is
-    written contiguously into ``out[series, t, j0:j0 + nb]``.
+    with the draws innermost the loop over them is vectorised.  Every array in
+    that loop is indexed by the loop's own counter alone (an index like
+    ``j0 + j`` gets a negative-index check, a view of ``out`` has strides known
+    only at run time, and either stops the vectoriser): the block's scalars are
+    first copied into ``sb[quantity, draw]``, and each month's outputs go to
+    ``ob[series, draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.
     """
     T = pv.shape[1]
+    for q in range(sc.shape[1]):
+        for j in range(nb):
+            sb[q, j] = sc[j0 + j, q]
     for j in range(nb):
-        d = j0 + j
         st[_WT, j] = 0.0
         st[_WS, j] = 0.0
-        st[_STOCK, j] = sc[d, HBM0]
+        st[_STOCK, j] = sb[HBM0, j]
         for c in range(4):
             st[_CHIPS + c, j] = 0.0
             st[_H + 2 * c, j] = 0.0
             st[_H + 2 * c + 1, j] = 0.0
-        st[_CHIPS + 2, j] = sc[d, PRE]
-        st[_H + 4, j] = conversion.h100e(sc[d, PRE], sc[d, FA100I], 1.0)
-        st[_H + 5, j] = conversion.h100e(sc[d, PRE], sc[d, FA100T], 1.0)
-        st[_SURV, j] = attrition.monthly_survival(sc[d, ATTR])
-        st[_SPP, j] = sc[d, STACKS_PER_DIE] * sc[d, DPP]
+        st[_CHIPS + 2, j] = sb[PRE, j]
+        st[_H + 4, j] = conversion.h100e(sb[PRE, j], sb[FA100I, j], 1.0)
+        st[_H + 5, j] = conversion.h100e(sb[PRE, j], sb[FA100T, j], 1.0)
+        st[_SURV, j] = attrition.monthly_survival(sb[ATTR, j])
+        st[_SPP, j] = sb[STACKS_PER_DIE, j] * sb[DPP, j]
     for t in range(T):
         a = abs0 + t
         controls = a >= hbm.CONTROLS
@@ -132,15 +138,14 @@ def _block(sc, j0, nb, abs0, pv, st, out):
         w2 = nvidia.window_share(a, nvidia.H20_FIRST, nvidia.H20_LAST)
         licensed = a >= nvidia.LICENSED_FIRST
         for j in range(nb):
-            d = j0 + j
-            dpp = sc[d, DPP]
+            dpp = sb[DPP, j]
             spp = st[_SPP, j]
             surv = st[_SURV, j]
-            util = sc[d, UTIL]
-            wait_t = st[_WT, j] + tsmc.released(a, 12.0 * sc[d, TSMC_START], sc[d, TSMC_MONTHS],
-                                                sc[d, TSMC_DIES], dpp)
-            yld = smic.yield_at(sc[d, Y0], sc[d, YMAT], pv[P_PROG, t, j])
-            wait_s = st[_WS, j] + smic.packages(pv[P_WPM, t, j], pv[P_SHARE, t, j], sc[d, DPW], yld, dpp)
+            util = sb[UTIL, j]
+            wait_t = st[_WT, j] + tsmc.released(a, 12.0 * sb[TSMC_START, j], sb[TSMC_MONTHS, j],
+                                                sb[TSMC_DIES, j], dpp)
+            yld = smic.yield_at(sb[Y0, j], sb[YMAT, j], pv[P_PROG, t, j])
+            wait_s = st[_WS, j] + smic.packages(pv[P_WPM, t, j], pv[P_SHARE, t, j], sb[DPW, j], yld, dpp)
             stock = st[_STOCK, j]
             if controls:
                 stock += pv[P_HBM, t, j]
@@ -156,21 +161,21 @@ def _block(sc, j0, nb, abs0, pv, st, out):
             st[_WT, j] = wait_t
             st[_WS, j] = wait_s
             st[_STOCK, j] = stock
-            good_t = att_t * sc[d, PACK_YIELD]
-            good_s = att_s * sc[d, PACK_YIELD]
+            good_t = att_t * sb[PACK_YIELD, j]
+            good_s = att_s * sb[PACK_YIELD, j]
             # Nvidia, legal and smuggled (chips this month)
             lic = pv[P_LIC, t, j] if licensed else 0.0
-            a800 = sc[d, A800] * w1
-            h800 = sc[d, H800] * w1
-            h20 = sc[d, H20] * w2 + lic
+            a800 = sb[A800, j] * w1
+            h800 = sb[H800, j] * w1
+            h20 = sb[H20, j] * w2 + lic
             smug = pv[P_SMUG, t, j] / 12.0
             new_chips = (good_t, good_s, a800 + h800 + h20, smug)
-            new_inf = (conversion.h100e(good_t, sc[d, F910I], util), conversion.h100e(good_s, sc[d, F910I], util),
-                       a800 * sc[d, FA100I] + h800 * sc[d, FH800I] + h20 * sc[d, FH20I],
-                       conversion.h100e(smug, sc[d, FSMUG], 1.0))
-            new_tr = (conversion.h100e(good_t, sc[d, F910T], util), conversion.h100e(good_s, sc[d, F910T], util),
-                      a800 * sc[d, FA100T] + h800 * sc[d, FH800T] + h20 * sc[d, FH20T],
-                      conversion.h100e(smug, sc[d, FSMUG], 1.0))
+            new_inf = (conversion.h100e(good_t, sb[F910I, j], util), conversion.h100e(good_s, sb[F910I, j], util),
+                       a800 * sb[FA100I, j] + h800 * sb[FH800I, j] + h20 * sb[FH20I, j],
+                       conversion.h100e(smug, sb[FSMUG, j], 1.0))
+            new_tr = (conversion.h100e(good_t, sb[F910T, j], util), conversion.h100e(good_s, sb[F910T, j], util),
+                      a800 * sb[FA100T, j] + h800 * sb[FH800T, j] + h20 * sb[FH20T, j],
+                      conversion.h100e(smug, sb[FSMUG, j], 1.0))
             tot_i = 0.0
             tot_t = 0.0
             for c in range(4):
@@ -180,22 +185,25 @@ def _block(sc, j0, nb, abs0, pv, st, out):
                 st[_CHIPS + c, j] = ch
                 st[_H + 2 * c, j] = hi
                 st[_H + 2 * c + 1, j] = ht
-                out[2 * c, t, d] = hi
-                out[2 * c + 1, t, d] = ht
-                out[18 + c, t, d] = ch
+                ob[2 * c, j] = hi
+                ob[2 * c + 1, j] = ht
+                ob[18 + c, j] = ch
                 tot_i += hi
                 tot_t += ht
             us_t = pv[P_US, t, j]
-            out[8, t, d] = tot_i
-            out[9, t, d] = tot_t
-            out[10, t, d] = us_t
-            out[11, t, d] = us.ratio(us_t, tot_i)
-            out[12, t, d] = us.ratio(us_t, tot_t)
-            out[13, t, d] = good_t
-            out[14, t, d] = good_s
-            out[15, t, d] = wait_t
-            out[16, t, d] = wait_s
-            out[17, t, d] = stock
+            ob[8, j] = tot_i
+            ob[9, j] = tot_t
+            ob[10, j] = us_t
+            ob[11, j] = us.ratio(us_t, tot_i)
+            ob[12, j] = us.ratio(us_t, tot_t)
+            ob[13, j] = good_t
+            ob[14, j] = good_s
+            ob[15, j] = wait_t
+            ob[16, j] = wait_s
+            ob[17, j] = stock
+        for q in range(ob.shape[0]):
+            for j in range(nb):
+                out[q, t, j0 + j] = ob[q, j]
 
 
 _B = 64  # draws per block: paths and state of a block stay in cache
@@ -216,9 +224,11 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     for tid in prange(nthr):
         pv = np.empty((P, T, _B))
         st = np.empty((_NSTATE, _B))
+        sb = np.empty((scalars.shape[1], _B))
+        ob = np.empty((N_SERIES, _B))
         rat = np.empty((2, _B))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat)
-            _block(scalars, j0, nb, abs0, pv, st, out)
+            _block(scalars, j0, nb, abs0, pv, st, sb, ob, out)
