@@ -37,12 +37,14 @@ def _uniforms(seed, stream, step, d0, nb, a, b):
 def sample_chunk(seed, first_draw, code, params, aux, aux_off,
                  sc_stream, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
                  pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading,
-                 scalars, claims, knots):
+                 nthreads, scalars, claims, knots):
     """Fill ``scalars (n, S)``, ``claims (n, S)`` and ``knots (n, K)`` for draws
     ``first_draw .. first_draw + n - 1``.
 
     Per block of ``_B`` draws, first every uniform (quantity by quantity, the
-    draws innermost), then each draw's claims, copula and inverse CDFs.
+    draws innermost), then each draw's claims, copula and inverse CDFs.  The
+    blocks are split into ``nthreads`` contiguous ranges, each thread with its
+    own scratch arrays; the result does not depend on it.
     """
     n = scalars.shape[0]
     S = scalars.shape[1]
@@ -50,30 +52,33 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
     P = pa_stream.shape[0]
     m = cop_idx.shape[0]
     nblocks = (n + _B - 1) // _B
-    for blk in prange(nblocks):
-        j0 = blk * _B
-        nb = min(n, j0 + _B) - j0
-        d0 = first_draw + j0
+    nthr = max(1, min(nthreads, nblocks))
+    for tid in prange(nthr):
+        # scratch once per thread
         uv = np.empty((S, _B))  # value uniforms of the scalars
         uc = np.empty((S, _B))  # claim uniforms
         uk = np.empty((max(K, 1), _B))  # knot uniforms
         uz = np.empty((max(P, 1), _B))  # common-factor uniforms of the paths
         spare = np.empty(_B)
-        for s in range(S):
-            _uniforms(seed, sc_stream[s], 0, d0, nb, uv[s], uc[s])
-        for p in range(P):
-            if pa_loading[p] > 0.0:
-                _uniforms(seed, pa_stream[p], _COMMON, d0, nb, uz[p], spare)
-            for k in range(pa_nk[p]):
-                kk = pa_koff[p] + k
-                _uniforms(seed, pa_stream[p], pa_step[kk], d0, nb, uk[kk], spare)
         u = np.empty(S)
         z = np.empty(m)
         z2 = np.empty(S)
-        for j in range(nb):
-            _one_draw(j0 + j, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
-                      pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars, claims, knots,
-                      u, z, z2)
+        for blk in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
+            j0 = blk * _B
+            nb = min(n, j0 + _B) - j0
+            d0 = first_draw + j0
+            for s in range(S):
+                _uniforms(seed, sc_stream[s], 0, d0, nb, uv[s], uc[s])
+            for p in range(P):
+                if pa_loading[p] > 0.0:
+                    _uniforms(seed, pa_stream[p], _COMMON, d0, nb, uz[p], spare)
+                for k in range(pa_nk[p]):
+                    kk = pa_koff[p] + k
+                    _uniforms(seed, pa_stream[p], pa_step[kk], d0, nb, uk[kk], spare)
+            for j in range(nb):
+                _one_draw(j0 + j, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx,
+                          cop_chol, pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars,
+                          claims, knots, u, z, z2)
 
 
 @kernel(inline=True)
