@@ -23,7 +23,8 @@ def _all(sim):
     r = sim.reducer
     q, e, s = r.quantiles()
     m, sd = r.moments()
-    return [q, e, s, m, sd, r.exceedance(), r.counts]
+    narrow = [] if r.narrow is None else [r.narrow.counts, r.narrow.win]
+    return [q, e, s, m, sd, r.exceedance(), r.counts] + narrow
 
 
 def _same(a, b):
@@ -43,6 +44,14 @@ def test_chunk_sizes_give_identical_bits(seed_priors):
     runs = [simulate(seed_priors, SEED_MODEL, draws=150_000, chunk_size=c) for c in (4_096, 65_536, 1_000_003)]
     _same(runs[0], runs[1])
     _same(runs[0], runs[2])
+
+
+def test_chunks_and_threads_across_the_narrowing(seed_priors):
+    # 300,000 draws: the reducer's windows narrow after 65,536 (see reduce.py)
+    a = simulate(seed_priors, SEED_MODEL, draws=300_000, chunk_size=65_536, threads=1)
+    assert a.reducer.narrow is not None
+    b = simulate(seed_priors, SEED_MODEL, draws=300_000, chunk_size=100_003)
+    _same(a, b)
 
 
 def test_first_n_draws_do_not_change_when_n_grows(seed_priors):

@@ -6,10 +6,10 @@ from scipy import stats
 from dieroll.engine.reduce import BLOCK, PILOT, Reducer
 
 
-def _feed(rows, probs, chunk, thresholds=None):
+def _feed(rows, probs, chunk, thresholds=None, switch=None):
     R, N = rows.shape
     th = np.full((R, 1), np.nan) if thresholds is None else thresholds
-    red = Reducer(rows[:, :min(PILOT, N)], th, probs, N)
+    red = Reducer(rows[:, :min(PILOT, N)], th, probs, N, switch=switch)
     for f in range(0, N, chunk):
         red.add(rows[:, f:f + chunk], f)
     return red
@@ -172,3 +172,41 @@ def test_atoms_keep_their_neighbours_out(dtype):
     # the atoms are reported exactly at their values
     assert q[0, 0] == 0.0 and q[0, 1] == 0.0 and q[0, 5] == 1.0 and q[0, 6] == 1.0
     assert q[1, 1] == -1.0 and q[1, 2] == -1.0 and q[1, 7] == 0.0
+
+
+def test_long_runs_narrow_their_windows_and_keep_the_bound(rows):
+    # after `switch` draws the windows shrink to the bins around each quantile;
+    # the counts of both phases add up bin by bin
+    red = _feed(rows, PROBS, 30_001, switch=50_000)
+    assert red.narrow is not None
+    assert red.narrow.counts.size < 0.7 * red.counts.size
+    q, err, mcse = red.quantiles()
+    exact = np.quantile(rows, PROBS, axis=1).T
+    assert np.all(np.isfinite(err))
+    assert np.all(np.abs(q - exact) <= err + 1e-12 * np.abs(exact)), np.abs(q - exact) - err
+    pos = mcse > 0
+    assert np.all(err[pos] <= mcse[pos]), (err / np.where(pos, mcse, 1)).max()
+    # every draw is counted once: first-phase counts plus second-phase counts
+    assert red.counts.sum() + red.narrow.counts.sum() == rows.shape[0] * rows.shape[1]
+    assert red.counts.sum() == rows.shape[0] * 50_000
+    # chunks that straddle the switch, or end on it, change nothing
+    for chunk in (50_000, 7_777, BLOCK):
+        other = _feed(rows, PROBS, chunk, switch=50_000)
+        for x, y in zip(red.quantiles() + red.moments(), other.quantiles() + other.moments()):
+            assert np.array_equal(x, y)
+        assert np.array_equal(red.narrow.counts, other.narrow.counts)
+
+
+def test_float32_rows_narrow_and_hold_their_bound_against_float64(rows):
+    r32 = rows.astype(np.float32)
+    red = _feed(r32, PROBS, 25_000, switch=50_000)
+    assert red.narrow is not None
+    q, err, _ = red.quantiles()
+    exact = np.quantile(rows, PROBS, axis=1).T
+    assert np.all(np.abs(q - exact) <= err), np.abs(q - exact) - err
+
+
+def test_short_runs_do_not_narrow(rows):
+    assert _feed(rows[:, :100_000], PROBS, 50_000).narrow is None  # default switch 65,536: needs 4x that
+    assert _feed(rows, PROBS, 50_000).narrow is None
+    assert _feed(rows[:, :100_000], PROBS, 50_000, switch=20_000).narrow is not None

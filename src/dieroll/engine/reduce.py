@@ -24,6 +24,13 @@ its error is reported as infinite rather than guessed.  Counts are integers, so 
 identical for any chunking or thread count.  Runs of at most ``PILOT`` draws get
 exact quantiles (``numpy.quantile``, linear interpolation) and zero error.
 
+Long runs narrow their windows once.  After ``switch = max(4 PILOT, N / 16)``
+draws each quantile is known far better than the pilot knew it, and the rest
+of the run counts only the first phase's bins within ``+/- 6`` standard errors
+*at that point* (see :class:`_Narrow`): the same bins, so the counts of the
+two phases add up bin by bin and the error bound is unchanged, but about 55
+bins a window instead of hundreds, so that the counters stay in cache.
+
 Rows may be float32 or float64.  Runs (:func:`dieroll.engine.simulate.simulate`)
 pass float32: the model computes in float64 and rounds each output once, as
 draws are stored; this halves the memory traffic and lets the kernel locate
@@ -75,9 +82,14 @@ class Reducer:
         The quantiles that will be asked for.
     n_total : int
         Draws the run will add in all.
+    switch : int, optional
+        In runs of at least ``4 * switch`` draws the windows narrow after
+        ``switch`` draws (default ``max(4 * PILOT, n_total // 16)``; see the
+        module docstring).
     """
 
-    def __init__(self, pilot: np.ndarray, thresholds: np.ndarray, probs, n_total: int):
+    def __init__(self, pilot: np.ndarray, thresholds: np.ndarray, probs, n_total: int,
+                 switch: int | None = None):
         R, npil = pilot.shape
         if pilot.dtype not in (np.float32, np.float64):
             raise TypeError(f"rows must be float32 or float64, got {pilot.dtype}")
@@ -135,6 +147,11 @@ class Reducer:
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
         # int32 counts keep the histograms in cache; int64 only when a bin could overflow
         self.counts = np.zeros(int(per_row.sum()), dtype=np.int32 if n_total < 2**31 else np.int64)
+        self.ncell = per_row.astype(np.int64)
+        # phase 2 (narrow windows after ``switch`` draws), set up by _narrow()
+        switch = max(4 * PILOT, n_total // 16) if switch is None else int(switch)
+        self.switch = switch if self.exact is None and n_total >= 4 * switch else None
+        self.narrow = None
         self.vmin = np.full(R, np.inf, dtype=self.dtype)
         self.vmax = np.full(R, -np.inf, dtype=self.dtype)
         self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows
@@ -154,10 +171,25 @@ class Reducer:
         if rows.dtype != self.dtype:
             raise TypeError(f"rows are {rows.dtype}, the pilot was {self.dtype}")
         rows = np.ascontiguousarray(rows)
-        _reduce.accumulate(rows, first_draw, BLOCK, self.win, self.counts, self.cbase, self.vmin,
+        if self.switch is not None and self.narrow is None and first_draw + rows.shape[1] > self.switch:
+            k = self.switch - first_draw  # the windows narrow exactly at draw ``switch``
+            if k > 0:
+                self._accumulate(np.ascontiguousarray(rows[:, :k]), first_draw, self.win, self.counts,
+                                 self.cbase)
+                self.n += k
+            self.narrow = _Narrow(self)
+            rows, first_draw = np.ascontiguousarray(rows[:, k:]), first_draw + k
+        if self.narrow is None:
+            self._accumulate(rows, first_draw, self.win, self.counts, self.cbase)
+        else:
+            nw = self.narrow
+            self._accumulate(rows, first_draw, nw.win, nw.counts, nw.cbase)
+        self.n += rows.shape[1]
+
+    def _accumulate(self, rows, first_draw, win, counts, cbase):
+        _reduce.accumulate(rows, first_draw, BLOCK, win, counts, cbase, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed, numba.get_num_threads(), self._consts)
-        self.n += rows.shape[1]
 
     # ------------------------------------------------------------------ results
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
@@ -207,16 +239,18 @@ class Reducer:
             out[1] = out[1] + np.abs(out[0]) * 2.0**-23
         return out[0], out[1], out[2]
 
-    def _row(self, r, probs):
-        """Quantiles of row ``r`` from its cells: gap 0, window 0's bins, gap 1, ...
+    def _cells(self, r):
+        """Row ``r``'s first-phase cells in order (gap 0, window 0's bins, gap 1, ...).
 
-        Each cell has a value range ``[low, high]`` to interpolate in and an
-        error: its width plus ``_SLACK`` of a bin of the window whose upper edge
-        (or own bins) the locate arithmetic may have blurred; a gap wider than
-        nothing has no bound (``inf``).
+        Returns ``counts, lows, highs, err, inwin, upper`` per cell: a value
+        range ``[low, high]`` to interpolate in (an atom's is its value), the
+        cell's true upper edge, and an error: the cell's width plus
+        ``_SLACK`` of a bin of the window whose upper edge (or own bins) the
+        locate arithmetic may have blurred; a gap wider than nothing has no
+        bound (``inf``).
         """
-        cells = self.counts[self.cbase[r]:].astype(np.int64)
-        counts, lows, highs, err, inwin = [], [], [], [], []
+        cells = self.counts[self.cbase[r]:self.cbase[r] + self.ncell[r]].astype(np.int64)
+        counts, lows, highs, err, inwin, upper = [], [], [], [], [], []
         prev_hi, prev_bin = float(self.vmin[r]), 0.0
         for k in range(self.nwin[r] + 1):
             last = k == self.nwin[r]
@@ -227,21 +261,28 @@ class Reducer:
             highs.append([max(lo_k, prev_hi)])
             err.append([_SLACK * prev_bin if lo_k <= prev_hi else np.inf])
             inwin.append([False])
+            upper.append(highs[-1])
             if not last:
                 nb = self.wbins[r, k]
                 e = np.linspace(self.wlo[r, k], self.whi[r, k], nb + 1)
                 w = np.diff(e)
                 counts.append(cells[c0 + 1:c0 + 1 + nb])
                 err.append(w * (1.0 + _SLACK))
+                upper.append(e[1:])
                 if self.atom[r, k]:  # values in [c, next float) are reported as c
                     e = np.full(nb + 1, self.wlo[r, k])
                 lows.append(e[:-1])
                 highs.append(e[1:])
                 inwin.append(np.ones(nb, bool))
                 prev_hi, prev_bin = self.whi[r, k], w.max()
-        counts = np.concatenate(counts).astype(float)
-        lows, highs, err = np.concatenate(lows), np.concatenate(highs), np.concatenate(err)
-        inwin = np.concatenate(inwin)
+        return (np.concatenate(counts).astype(float), np.concatenate(lows), np.concatenate(highs),
+                np.concatenate(err), np.concatenate(inwin), np.concatenate(upper))
+
+    def _row(self, r, probs):
+        cells = self._cells(r)
+        if self.narrow is not None:
+            cells = self.narrow.cells(r, *cells)
+        counts, lows, highs, err, inwin, _ = cells
         cum = np.cumsum(counts)
         n = cum[-1]
         vals, errs, ses = np.empty(len(probs)), np.empty(len(probs)), np.empty(len(probs))
@@ -263,3 +304,90 @@ class Reducer:
             w = (highs[j0:j1 + 1] - lows[j0:j1 + 1]).sum()  # 0 at an atom: no spread
             ses[i] = np.sqrt(p * (1 - p) / n) / (mass / (n * w)) if w > 0 and mass > 0 else 0.0
         return vals, errs, ses
+
+
+class _Narrow:
+    """Phase two of a long run: windows narrowed to the first phase's bins.
+
+    After ``switch`` draws every quantile is known to within a few Monte Carlo
+    standard errors *at that N*, far better than the pilot knew it.  Each
+    quantile's new window is the run of first-phase bins holding ranks
+    ``p +/- 6 sqrt(p (1 - p) / switch)`` (overlapping runs merged): the same
+    bins, so the two phases' counts add up bin by bin, but a small fraction
+    of them, so the counters of the rest of the run stay in cache.  Cells of
+    the first phase outside the new windows are added to the new gaps.  A row
+    whose new windows would need more slots than the kernel has keeps its
+    first-phase windows.  The new lower edges are rounded to the rows' type;
+    the rounding (``delta``) is added to the row's errors.
+    """
+
+    def __init__(self, red: Reducer):
+        R, K = red.win.shape[:2]
+        n = red.n
+        p = red.probs
+        d = _SIGMAS * np.sqrt(p * (1 - p) / n)
+        lo_rank = np.clip(p - d, 0.0, 1.0) * (n - 1) + 0.5
+        hi_rank = np.clip(p + d, 0.0, 1.0) * (n - 1) + 0.5
+        win = np.zeros((R, K, _reduce.NPAR), dtype=red.dtype)
+        win[:, :, 0] = np.inf
+        win[:, :, 1] = 1.0
+        per_row = np.ones(R, np.int64)
+        self.runs = []
+        self.delta = np.zeros(R)
+        for r in range(R):
+            nw = red.nwin[r]
+            cnt = red.counts[red.cbase[r]:red.cbase[r] + red.ncell[r]]
+            cum = np.cumsum(cnt)
+            gap_cells = np.append(red.wcell[r, :nw], red.ncell[r] - 1)
+            sel = np.zeros(len(cnt), bool)
+            for a, b in zip(np.searchsorted(cum, lo_rank), np.searchsorted(cum, hi_rank)):
+                sel[a:b + 1] = True
+            sel[gap_cells] = False
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], sel.astype(np.int8), [0]])))
+            starts, ends = edges[::2], edges[1::2]
+            if not 0 < len(starts) <= K:  # keep the first phase's windows
+                starts = red.wcell[r, :nw] + 1
+                ends = starts + red.wbins[r, :nw]
+            runs = []
+            for k, (a, b) in enumerate(zip(starts, ends)):
+                k1 = int(np.searchsorted(red.wcell[r, :nw], a, side="right")) - 1
+                b0 = a - red.wcell[r, k1] - 1
+                exact = red.wlo[r, k1] + b0 * (red.whi[r, k1] - red.wlo[r, k1]) / red.wbins[r, k1]
+                lo = red.dtype.type(exact)
+                self.delta[r] = max(self.delta[r], abs(float(lo) - exact))
+                win[r, k] = (lo, red.winv[r, k1], b - a)
+                runs.append((int(a), int(b)))
+            self.runs.append(runs)
+            per_row[r] = sum(b - a + 1 for a, b in runs) + 1
+        self.win = win
+        self.ncell = per_row
+        self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
+        self.counts = np.zeros(int(per_row.sum()), dtype=red.counts.dtype)
+
+    def cells(self, r, counts1, lows1, highs1, err1, inwin1, upper1):
+        """Row ``r``'s cells over the whole run: the narrow windows' bins and the
+        gaps between them, with the first phase's counts added in."""
+        c2 = self.counts[self.cbase[r]:self.cbase[r] + self.ncell[r]].astype(float)
+        dl = self.delta[r]
+        counts, lows, highs, err, inwin, upper = [], [], [], [], [], []
+        prev_end, prev_hi, prev_bin, g = 0, lows1[0], 0.0, 0
+        for a, b in self.runs[r] + [(len(counts1), None)]:
+            lo = highs1[-1] if b is None else lows1[a]
+            counts.append([c2[g] + counts1[prev_end:a].sum()])
+            lows.append([prev_hi])
+            highs.append([max(lo, prev_hi)])
+            err.append([_SLACK * prev_bin + dl if lo <= prev_hi else np.inf])
+            inwin.append([False])
+            upper.append(highs[-1])
+            if b is not None:
+                counts.append(c2[g + 1:g + 1 + b - a] + counts1[a:b])
+                lows.append(lows1[a:b])
+                highs.append(highs1[a:b])
+                err.append(err1[a:b] + dl)
+                inwin.append(inwin1[a:b])
+                upper.append(upper1[a:b])
+                prev_end, prev_hi = b, upper1[b - 1]
+                prev_bin = err1[a:b].max() / (1.0 + _SLACK)
+                g += b - a + 1
+        return (np.concatenate(counts), np.concatenate(lows), np.concatenate(highs),
+                np.concatenate(err), np.concatenate(inwin), np.concatenate(upper))
