@@ -41,10 +41,11 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
     """Fill ``scalars (n, S)``, ``claims (n, S)`` and ``knots (n, K)`` for draws
     ``first_draw .. first_draw + n - 1``.
 
-    Per block of ``_B`` draws, first every uniform (quantity by quantity, the
-    draws innermost), then each draw's claims, copula and inverse CDFs.  The
-    blocks are split into ``nthreads`` contiguous ranges, each thread with its
-    own scratch arrays; the result does not depend on it.
+    Per block of ``_B`` draws, first every uniform, then the scalars' claims,
+    copula and inverse CDFs, then the path knots, each quantity by quantity
+    with the draws innermost.  The blocks are split into ``nthreads``
+    contiguous ranges, each thread with its own scratch arrays; the result
+    does not depend on it.
     """
     n = scalars.shape[0]
     S = scalars.shape[1]
@@ -60,9 +61,11 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
         uk = np.empty((max(K, 1), _B))  # knot uniforms
         uz = np.empty((max(P, 1), _B))  # common-factor uniforms of the paths
         spare = np.empty(_B)
-        u = np.empty(S)
-        z = np.empty(m)
-        z2 = np.empty(S)
+        zc = np.empty(_B)
+        zb = np.empty((2 * m, _B))  # the copula's normal scores, then L z
+        cop_of = np.full(S, -1, np.int64)  # the copula row of each scalar, or -1
+        for a in range(m):
+            cop_of[cop_idx[a]] = a
         for blk in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = blk * _B
             nb = min(n, j0 + _B) - j0
@@ -75,52 +78,65 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
                 for k in range(pa_nk[p]):
                     kk = pa_koff[p] + k
                     _uniforms(seed, pa_stream[p], pa_step[kk], d0, nb, uk[kk], spare)
-            for j in range(nb):
-                _one_draw(j0 + j, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx,
-                          cop_chol, pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars,
-                          claims, knots, u, z, z2)
+            _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx,
+                           cop_chol, cop_of, uv, uc, zb, scalars, claims)
+            _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading,
+                         uk, uz, zc, knots)
 
 
 @kernel(inline=True)
-def _one_draw(d, j, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
-              pa_first, pa_nk, pa_koff, pa_loading, uv, uc, uk, uz, scalars, claims, knots,
-              u, z, z2):
-    """Draw ``d`` (its row of the outputs) from column ``j`` of the block's uniforms."""
-    S = u.shape[0]
-    m = z.shape[0]
+def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
+                   cop_of, uv, uc, zb, scalars, claims):
+    """The scalars of draws ``j0 .. j0 + nb - 1``, quantity by quantity with the
+    draws innermost: the claims, the copula's normal scores (``zb[a, j]``, then
+    ``L z`` into ``zb[m + a, j]``), then each value."""
+    S = uv.shape[0]
+    m = cop_idx.shape[0]
     for s in range(S):
-        uc_s = uc[s, j]
-        k = 0
-        while k < sc_ncl[s] - 1 and uc_s >= sc_cum[s, k]:
-            k += 1
-        claims[d, s] = k
-        u[s] = uv[s, j]
-    if m > 0:
-        for a in range(m):
-            z[a] = ndtri(u[cop_idx[a]])
-        for a in range(m):
+        last = sc_ncl[s] - 1
+        for j in range(nb):
+            uc_s = uc[s, j]
+            k = 0
+            while k < last and uc_s >= sc_cum[s, k]:
+                k += 1
+            claims[j0 + j, s] = k
+    for a in range(m):
+        for j in range(nb):
+            zb[a, j] = ndtri(uv[cop_idx[a], j])
+    for a in range(m):
+        for j in range(nb):
             acc = 0.0
             for b in range(a + 1):
-                acc += cop_chol[a, b] * z[b]
-            z2[cop_idx[a]] = acc
-            u[cop_idx[a]] = -1.0  # marks: sample from the normal score in z2
+                acc += cop_chol[a, b] * zb[b, j]
+            zb[m + a, j] = acc
     for s in range(S):
-        di = sc_first[s] + claims[d, s]
-        if u[s] < 0.0:
-            scalars[d, s] = sample_z(code[di], params[di], aux, aux_off[di], z2[s])
-        else:
-            scalars[d, s] = sample(code[di], params[di], aux, aux_off[di], u[s])
+        a = cop_of[s]
+        for j in range(nb):
+            di = sc_first[s] + claims[j0 + j, s]
+            if a >= 0:
+                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], zb[m + a, j])
+            else:
+                scalars[j0 + j, s] = sample(code[di], params[di], aux, aux_off[di], uv[s, j])
+
+
+@kernel(inline=True)
+def _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading,
+                 uk, uz, zc, knots):
+    """The path knots of draws ``j0 .. j0 + nb - 1``, knot by knot with the draws
+    innermost (a knot's distribution is the same for every draw)."""
     for p in range(pa_first.shape[0]):
         load = pa_loading[p]
-        zc = 0.0
         if load > 0.0:
-            zc = ndtri(uz[p, j])
+            for j in range(nb):
+                zc[j] = ndtri(uz[p, j])
+        own = math.sqrt(1.0 - load * load)
         for k in range(pa_nk[p]):
             kk = pa_koff[p] + k
-            uk_ = uk[kk, j]
             di = pa_first[p] + k
+            c, pr, o = code[di], params[di], aux_off[di]
             if load > 0.0:
-                zk = load * zc + math.sqrt(1.0 - load * load) * ndtri(uk_)
-                knots[d, kk] = sample_z(code[di], params[di], aux, aux_off[di], zk)
+                for j in range(nb):
+                    knots[j0 + j, kk] = sample_z(c, pr, aux, o, load * zc[j] + own * ndtri(uk[kk, j]))
             else:
-                knots[d, kk] = sample(code[di], params[di], aux, aux_off[di], uk_)
+                for j in range(nb):
+                    knots[j0 + j, kk] = sample(c, pr, aux, o, uk[kk, j])
