@@ -46,7 +46,7 @@ _NSTATE = 17
 
 
 @kernel(inline=True)
-def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat):
+def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat):
     """Every path of draws ``j0 .. j0 + nb - 1`` on the time grid: ``pv[path, t, draw - j0]``.
 
     Before the first knot a path holds its first value, after the last its last;
@@ -57,9 +57,14 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, 
     segment's knots and the monthly ratio).  Months are equally spaced, so the
     interpolation fraction grows by the same step each month (to rounding,
     checked to 1e-15; otherwise the ratio is taken afresh).  The product
-    differs from ``exp`` by a few units in the last place per month.
+    differs from ``exp`` by a few units in the last place per month.  The
+    block's knots are first copied to ``kb[knot, draw]``, so that every loop
+    over draws reads with unit stride (and is vectorised).
     """
     T = pv.shape[1]
+    for q in range(knots.shape[1]):
+        for j in range(nb):
+            kb[q, j] = knots[j0 + j, q]
     for p in range(pv.shape[0]):
         ko = pa_koff[p]
         nk = pa_nk[p]
@@ -70,14 +75,14 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, 
             f = pa_frac[p, t]
             if nk == 1 or f <= 0.0:
                 for j in range(nb):
-                    pv[p, t, j] = knots[j0 + j, ko + i]
+                    pv[p, t, j] = kb[ko + i, j]
             elif f >= 1.0:
                 for j in range(nb):
-                    pv[p, t, j] = knots[j0 + j, ko + i + 1]
+                    pv[p, t, j] = kb[ko + i + 1, j]
             elif mode == 0:
                 for j in range(nb):
-                    a = knots[j0 + j, ko + i]
-                    pv[p, t, j] = a + f * (knots[j0 + j, ko + i + 1] - a)
+                    a = kb[ko + i, j]
+                    pv[p, t, j] = a + f * (kb[ko + i + 1, j] - a)
             elif mode == 1:
                 prev = pa_frac[p, t - 1] if t > 0 else 0.0
                 df = f - prev
@@ -94,12 +99,12 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, 
                 else:
                     step = -1.0
                     for j in range(nb):
-                        la = math.log(knots[j0 + j, ko + i])
-                        rat[0, j] = math.log(knots[j0 + j, ko + i + 1]) - la
+                        la = math.log(kb[ko + i, j])
+                        rat[0, j] = math.log(kb[ko + i + 1, j]) - la
                         pv[p, t, j] = math.exp(la + f * rat[0, j])
             else:
                 for j in range(nb):
-                    pv[p, t, j] = knots[j0 + j, ko + i]
+                    pv[p, t, j] = kb[ko + i, j]
 
 
 @kernel(inline=True)
@@ -225,10 +230,11 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         pv = np.empty((P, T, _B))
         st = np.empty((_NSTATE, _B))
         sb = np.empty((scalars.shape[1], _B))
+        kb = np.empty((knots.shape[1], _B))
         ob = np.empty((N_SERIES, _B))
         rat = np.empty((2, _B))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
-            _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, pv, rat)
+            _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat)
             _block(scalars, j0, nb, abs0, pv, st, sb, ob, out)
