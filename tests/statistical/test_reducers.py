@@ -51,9 +51,11 @@ def test_mcse_estimate_is_sensible(rows):
     assert mcse[0, 3] == pytest.approx(true, rel=0.1)
 
 
-def test_moments_and_exceedance(rows):
+@pytest.mark.parametrize("switch", [None, 50_000], ids=["one phase", "narrowed"])
+def test_moments_and_exceedance(rows, switch):
     th = np.array([[5.0, 7.0], [1.0, np.nan], [0.0, np.nan], [0.0, np.nan], [7.0, np.nan], [-1.0, np.nan]])
-    red = _feed(rows, PROBS, 17_000, th)
+    red = _feed(rows, PROBS, 17_000, th, switch=switch)
+    assert (red.narrow is not None) == (switch is not None)
     mean, sd = red.moments()
     np.testing.assert_allclose(mean, rows.mean(axis=1), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(sd, rows.std(axis=1, ddof=1), rtol=1e-10, atol=1e-12)
@@ -81,11 +83,13 @@ def test_chunking_does_not_change_anything(rows):
         assert np.array_equal(x, y)
 
 
-def test_many_quantiles_use_the_general_kernel_and_hold_their_bound(rows):
+@pytest.mark.parametrize("switch", [None, 50_000], ids=["one phase", "narrowed"])
+def test_many_quantiles_use_the_general_kernel_and_hold_their_bound(rows, switch):
     # more than 8 windows: the kernel that is not unrolled
     probs = [0.01, 0.02, 0.05, 0.10, 0.20, 0.25, 0.40, 0.50, 0.60, 0.75, 0.80, 0.90, 0.95, 0.99]
-    red = _feed(rows, probs, 40_000)
+    red = _feed(rows, probs, 40_000, switch=switch)
     assert red.win.shape[1] > 8
+    assert (red.narrow is not None) == (switch is not None)
     q, err, _ = red.quantiles()
     exact = np.quantile(rows, probs, axis=1).T
     assert np.all(np.isfinite(err))
