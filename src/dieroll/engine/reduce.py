@@ -117,9 +117,9 @@ class Reducer:
             nwin[r] = k + 1
         used = np.arange(P)[None, :] < nwin[:, None]
         self.wbins = np.where(used & (whi > wlo), nb, 1).astype(np.int64)
-        # A window must span at least one bin of the type's smallest normal
-        # number per bin (so that ``inv`` is finite); an atom (a window of one
-        # value c) spans [c, next float above c), or [0, tiny) at zero.
+        # A window must span at least the type's smallest normal number per
+        # bin (so that ``inv`` is finite); an atom (a window of one value c)
+        # spans [c, next float above c), or [0, tiny) at zero.
         tiny = float(np.finfo(self.dtype).tiny)
         self.atom = used & (whi <= wlo)
         up = np.nextafter(wlo.astype(self.dtype), self.dtype.type(np.inf)).astype(np.float64)
@@ -148,7 +148,7 @@ class Reducer:
         # int32 counts keep the histograms in cache; int64 only when a bin could overflow
         self.counts = np.zeros(int(per_row.sum()), dtype=np.int32 if n_total < 2**31 else np.int64)
         self.ncell = per_row.astype(np.int64)
-        # phase 2 (narrow windows after ``switch`` draws), set up by _narrow()
+        # the narrow windows after ``switch`` draws (a _Narrow, made by add())
         switch = max(4 * PILOT, n_total // 16) if switch is None else int(switch)
         self.switch = switch if self.exact is None and n_total >= 4 * switch else None
         self.narrow = None
