@@ -56,7 +56,7 @@ def _locate(row, p, idx, c, slots):
             t = t if t >= zero else minus_one  # nan (from inf - inf) counts as below
             t = t if t < p[k, 2] else p[k, 2]
             u += t
-        idx[i] = np.int32(u)
+        idx[i] = np.uint32(np.int32(u))  # u >= 0
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"nnan", "nsz"})
@@ -143,7 +143,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
     K = win.shape[1]
     nthr = max(1, min(nthreads, R))
     for tid in prange(nthr):
-        idx = np.empty(n, np.int32)  # scratch, once per thread
+        idx = np.empty(n, np.uint32)  # scratch, once per thread (unsigned: no negative-index check)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
             if K == 7:
@@ -152,7 +152,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
                 _locate(row, win[r], idx, consts, 8)
             else:
                 _locate(row, win[r], idx, consts, K)
-            base = cbase[r]
+            base = np.uint64(cbase[r])
             for i in range(n):
                 counts[base + idx[i]] += 1
             vmin[r], vmax[r] = _minmax(row, vmin[r], vmax[r])
