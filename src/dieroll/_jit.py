@@ -38,13 +38,17 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 __all__ = ["kernel"]
 
 
-def kernel(fn=None, *, parallel: bool = False, inline: bool = False):
+def kernel(fn=None, *, parallel: bool = False, inline: bool = False, no_nan: bool = False):
     """Compile ``fn`` as a dieroll kernel (see module docstring).
 
     ``inline=True`` inlines the function into its callers at numba's IR level:
     for small helpers that take arrays and run per value, where a call would
     cost more than the work (array arguments are reference counted per call).
+    ``no_nan=True`` lets the compiler assume no ``nan`` and ignore the sign of
+    zero (the only fast-math flags dieroll uses, never reassociation): for
+    order-free reductions such as min and max, which it then vectorises.
     """
-    deco = numba.njit(cache=True, error_model="numpy", parallel=parallel, fastmath=False,
+    fastmath = {"nnan", "nsz"} if no_nan else False
+    deco = numba.njit(cache=True, error_model="numpy", parallel=parallel, fastmath=fastmath,
                       inline="always" if inline else "never")
     return deco if fn is None else deco(fn)

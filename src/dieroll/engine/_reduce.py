@@ -27,7 +27,6 @@ chunking or the threads), and exceedance counts.
 """
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import prange
 
@@ -59,11 +58,11 @@ def _locate(row, p, idx, c, slots):
         idx[i] = np.uint32(np.int32(u))  # u >= 0
 
 
-@numba.njit(cache=True, error_model="numpy", fastmath={"nnan", "nsz"})
+@kernel(no_nan=True)
 def _minmax(row, mn, mx):
     """Smallest and largest of ``row`` and ``mn, mx``.
 
-    Compiled with the no-nan and no-signed-zero flags so that the loop is
+    Compiled with ``no_nan`` (no-nan, no-signed-zero) so that the loop is
     vectorised (the order of a min does not change it, except for the sign of
     a zero, which ``==`` and ``np.array_equal`` do not see); rows of model
     outputs hold no ``nan``.

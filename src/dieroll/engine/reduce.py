@@ -239,50 +239,30 @@ class Reducer:
             out[1] = out[1] + np.abs(out[0]) * 2.0**-23
         return out[0], out[1], out[2]
 
-    def _cells(self, r):
-        """Row ``r``'s first-phase cells in order (gap 0, window 0's bins, gap 1, ...).
-
-        Returns ``counts, lows, highs, err, inwin, upper`` per cell: a value
-        range ``[low, high]`` to interpolate in (an atom's is its value), the
-        cell's true upper edge, and an error: the cell's width plus
-        ``_SLACK`` of a bin of the window whose upper edge (or own bins) the
-        locate arithmetic may have blurred; a gap wider than nothing has no
-        bound (``inf``).
-        """
-        cells = self.counts[self.cbase[r]:self.cbase[r] + self.ncell[r]].astype(np.int64)
-        counts, lows, highs, err, inwin, upper = [], [], [], [], [], []
+    def _cells(self, r) -> _Cells:
+        """Row ``r``'s first-phase cells in order (gap 0, window 0's bins, gap 1, ...)."""
+        cells = self.counts[self.cbase[r]:self.cbase[r] + self.ncell[r]].astype(float)
+        out = _Cells()
         prev_hi, prev_bin = float(self.vmin[r]), 0.0
         for k in range(self.nwin[r] + 1):
             last = k == self.nwin[r]
             c0 = self.wcell[r, k - 1] + self.wbins[r, k - 1] + 1 if last else self.wcell[r, k]
-            lo_k = float(self.vmax[r]) if last else self.wlo[r, k]
-            counts.append(cells[c0:c0 + 1])
-            lows.append([prev_hi])
-            highs.append([max(lo_k, prev_hi)])
-            err.append([_SLACK * prev_bin if lo_k <= prev_hi else np.inf])
-            inwin.append([False])
-            upper.append(highs[-1])
+            out.gap(cells[c0], prev_hi, float(self.vmax[r]) if last else self.wlo[r, k], prev_bin)
             if not last:
                 nb = self.wbins[r, k]
                 e = np.linspace(self.wlo[r, k], self.whi[r, k], nb + 1)
                 w = np.diff(e)
-                counts.append(cells[c0 + 1:c0 + 1 + nb])
-                err.append(w * (1.0 + _SLACK))
-                upper.append(e[1:])
-                if self.atom[r, k]:  # values in [c, next float) are reported as c
-                    e = np.full(nb + 1, self.wlo[r, k])
-                lows.append(e[:-1])
-                highs.append(e[1:])
-                inwin.append(np.ones(nb, bool))
+                # values in an atom's [c, next float) are reported as c
+                v = np.full(nb + 1, self.wlo[r, k]) if self.atom[r, k] else e
+                out.bins(cells[c0 + 1:c0 + 1 + nb], v[:-1], v[1:], w * (1.0 + _SLACK), e[1:])
                 prev_hi, prev_bin = self.whi[r, k], w.max()
-        return (np.concatenate(counts).astype(float), np.concatenate(lows), np.concatenate(highs),
-                np.concatenate(err), np.concatenate(inwin), np.concatenate(upper))
+        return out.done()
 
     def _row(self, r, probs):
-        cells = self._cells(r)
+        c = self._cells(r)
         if self.narrow is not None:
-            cells = self.narrow.cells(r, *cells)
-        counts, lows, highs, err, inwin, _ = cells
+            c = self.narrow.cells(r, c)
+        counts, lows, highs, err, inwin = c.counts, c.lows, c.highs, c.err, c.inwin
         cum = np.cumsum(counts)
         n = cum[-1]
         vals, errs, ses = np.empty(len(probs)), np.empty(len(probs)), np.empty(len(probs))
@@ -364,30 +344,56 @@ class _Narrow:
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
         self.counts = np.zeros(int(per_row.sum()), dtype=red.counts.dtype)
 
-    def cells(self, r, counts1, lows1, highs1, err1, inwin1, upper1):
+    def cells(self, r, first: _Cells) -> _Cells:
         """Row ``r``'s cells over the whole run: the narrow windows' bins and the
-        gaps between them, with the first phase's counts added in."""
+        gaps between them, with the first phase's counts (``first``) added in."""
         c2 = self.counts[self.cbase[r]:self.cbase[r] + self.ncell[r]].astype(float)
         dl = self.delta[r]
-        counts, lows, highs, err, inwin, upper = [], [], [], [], [], []
-        prev_end, prev_hi, prev_bin, g = 0, lows1[0], 0.0, 0
-        for a, b in self.runs[r] + [(len(counts1), None)]:
-            lo = highs1[-1] if b is None else lows1[a]
-            counts.append([c2[g] + counts1[prev_end:a].sum()])
-            lows.append([prev_hi])
-            highs.append([max(lo, prev_hi)])
-            err.append([_SLACK * prev_bin + dl if lo <= prev_hi else np.inf])
-            inwin.append([False])
-            upper.append(highs[-1])
+        out = _Cells()
+        prev_end, prev_hi, prev_bin, g = 0, first.lows[0], 0.0, 0
+        for a, b in self.runs[r] + [(len(first.counts), None)]:
+            lo = first.highs[-1] if b is None else first.lows[a]
+            out.gap(c2[g] + first.counts[prev_end:a].sum(), prev_hi, lo, prev_bin, dl)
             if b is not None:
-                counts.append(c2[g + 1:g + 1 + b - a] + counts1[a:b])
-                lows.append(lows1[a:b])
-                highs.append(highs1[a:b])
-                err.append(err1[a:b] + dl)
-                inwin.append(inwin1[a:b])
-                upper.append(upper1[a:b])
-                prev_end, prev_hi = b, upper1[b - 1]
-                prev_bin = err1[a:b].max() / (1.0 + _SLACK)
+                out.bins(c2[g + 1:g + 1 + b - a] + first.counts[a:b], first.lows[a:b], first.highs[a:b],
+                         first.err[a:b] + dl, first.upper[a:b])
+                prev_end, prev_hi = b, first.upper[b - 1]
+                prev_bin = first.err[a:b].max() / (1.0 + _SLACK)
                 g += b - a + 1
-        return (np.concatenate(counts), np.concatenate(lows), np.concatenate(highs),
-                np.concatenate(err), np.concatenate(inwin), np.concatenate(upper))
+        return out.done()
+
+
+class _Cells:
+    """A row's cells in order, built gap by gap and window by window.
+
+    Per cell: ``counts``, a value range ``lows..highs`` to interpolate in (an
+    atom's is its value), the true ``upper`` edge, ``inwin`` (a window's bin),
+    and ``err``: the cell's width plus ``_SLACK`` of a bin of the window whose
+    upper edge (or own bins) the locate arithmetic may have blurred; a gap
+    wider than nothing has no bound (``inf``).
+    """
+
+    _FIELDS = ("counts", "lows", "highs", "err", "inwin", "upper")
+
+    def __init__(self):
+        self._parts = {f: [] for f in self._FIELDS}
+
+    def gap(self, count, low, next_lo, prev_bin, extra=0.0):
+        """The gap from ``low`` (the top of the window below, or the minimum) to
+        ``next_lo``; ``prev_bin`` is the width of a bin of the window below."""
+        high = max(next_lo, low)
+        err = _SLACK * prev_bin + extra if next_lo <= low else np.inf
+        self._add([count], [low], [high], [err], [False], [high])
+
+    def bins(self, counts, lows, highs, err, upper):
+        self._add(counts, lows, highs, err, np.ones(len(counts), bool), upper)
+
+    def _add(self, *cols):
+        for f, c in zip(self._FIELDS, cols):
+            self._parts[f].append(c)
+
+    def done(self) -> _Cells:
+        for f in self._FIELDS:
+            setattr(self, f, np.concatenate(self._parts[f]))
+        del self._parts
+        return self

@@ -46,6 +46,15 @@ _NSTATE = 17
 
 
 @kernel(inline=True)
+def _by_draw(src, j0, nb, dst):
+    """Copy rows ``j0 .. j0 + nb - 1`` of ``src (n, Q)`` to ``dst[q, draw - j0]``, so that
+    the loops over a block's draws read with unit stride and are vectorised."""
+    for q in range(src.shape[1]):
+        for j in range(nb):
+            dst[q, j] = src[j0 + j, q]
+
+
+@kernel(inline=True)
 def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat):
     """Every path of draws ``j0 .. j0 + nb - 1`` on the time grid: ``pv[path, t, draw - j0]``.
 
@@ -58,13 +67,10 @@ def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, 
     interpolation fraction grows by the same step each month (to rounding,
     checked to 1e-15; otherwise the ratio is taken afresh).  The product
     differs from ``exp`` by a few units in the last place per month.  The
-    block's knots are first copied to ``kb[knot, draw]``, so that every loop
-    over draws reads with unit stride (and is vectorised).
+    block's knots are first copied to ``kb[knot, draw]`` (:func:`_by_draw`).
     """
     T = pv.shape[1]
-    for q in range(knots.shape[1]):
-        for j in range(nb):
-            kb[q, j] = knots[j0 + j, q]
+    _by_draw(knots, j0, nb, kb)
     for p in range(pv.shape[0]):
         ko = pa_koff[p]
         nk = pa_nk[p]
@@ -116,13 +122,12 @@ def _block(sc, j0, nb, abs0, pv, st, sb, ob, out):
     that loop is indexed by the loop's own counter alone (an index like
     ``j0 + j`` gets a negative-index check, a view of ``out`` has strides known
     only at run time, and either stops the vectoriser): the block's scalars are
-    first copied into ``sb[quantity, draw]``, and each month's outputs go to
-    ``ob[series, draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.
+    first copied into ``sb[quantity, draw]`` (:func:`_by_draw`), and each
+    month's outputs go to ``ob[series, draw]`` and are then copied into
+    ``out[:, t, j0:j0 + nb]``.
     """
     T = pv.shape[1]
-    for q in range(sc.shape[1]):
-        for j in range(nb):
-            sb[q, j] = sc[j0 + j, q]
+    _by_draw(sc, j0, nb, sb)
     for j in range(nb):
         st[_WT, j] = 0.0
         st[_WS, j] = 0.0
