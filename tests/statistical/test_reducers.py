@@ -214,3 +214,44 @@ def test_short_runs_do_not_narrow(rows):
     assert _feed(rows[:, :100_000], PROBS, 50_000).narrow is None  # default switch 65,536: needs 4x that
     assert _feed(rows, PROBS, 50_000).narrow is None
     assert _feed(rows[:, :100_000], PROBS, 50_000, switch=20_000).narrow is not None
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the pilot mean of +-inf
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_min_and_max_of_every_row(rows, dtype):
+    # float32 rows are compared as integer keys: negatives, signed zeros and
+    # infinities must still give numpy's minimum and maximum
+    r = rows[:, :30_000].astype(dtype)
+    extra = np.stack([np.where(np.arange(30_000) % 2, -0.0, 0.0), np.full(30_000, -3.5),
+                      np.concatenate([[np.inf, -np.inf], np.linspace(-1, 1, 29_998)])]).astype(dtype)
+    r = np.concatenate([r, extra])
+    red = _feed(r, PROBS, 7_001)
+    assert red.vmin.dtype == dtype
+    assert np.array_equal(red.vmin, r.min(axis=1)) and np.array_equal(red.vmax, r.max(axis=1))
+
+
+def test_sums_follow_their_documented_order(rows):
+    # a slow reference of the order the kernel adds in: draw d goes to lane
+    # d % LANES, lanes are closed pairwise at every BLOCK boundary
+    from dieroll.engine._reduce import LANES
+
+    def pairwise(v):
+        v = list(v)
+        while len(v) > 1:
+            v = [v[2 * k] + v[2 * k + 1] for k in range(len(v) // 2)]
+        return v[0]
+
+    r = rows[:2, :2 * BLOCK + 1_234]
+    red = _feed(r, PROBS, 1_000)
+    for row, shift, ts, tq in zip(r, red.shift, red.tsum, red.tsq):
+        s, q = [0.0] * LANES, [0.0] * LANES
+        tsum = tsq = 0.0
+        for d, x in enumerate(row.tolist()):
+            v = x - float(shift)
+            s[d % LANES] += v
+            q[d % LANES] += v * v
+            if (d + 1) % BLOCK == 0:
+                tsum += pairwise(s)
+                tsq += pairwise(q)
+                s, q = [0.0] * LANES, [0.0] * LANES
+        assert ts == tsum and tq == tsq

@@ -21,8 +21,8 @@ instructions per value and window, no branches.
 
 Per row the work is split into loops: *locate* (the cell of every value,
 vectorised), *count* (one increment per value), min and max (vectorised), sums
-about a pilot shift in four lanes chosen by the absolute draw index, closed in
-a fixed order at every ``block`` boundary (so sums never depend on the
+about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised),
+closed in a fixed order at every ``block`` boundary (so sums never depend on the
 chunking or the threads), and exceedance counts.
 """
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .._jit import kernel
 
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
 NPAR = 3  # parameters per window slot: lo, inv, nbins
+LANES = 32  # partial sums per row, by absolute draw index (BLOCK must be a multiple)
 
 
 @kernel(inline=True)
@@ -60,12 +61,10 @@ def _locate(row, p, idx, c, slots):
 
 @kernel(no_nan=True)
 def _minmax(row, mn, mx):
-    """Smallest and largest of ``row`` and ``mn, mx``.
+    """Smallest and largest of ``row`` and ``mn, mx`` (float64 rows).
 
-    Compiled with ``no_nan`` (no-nan, no-signed-zero) so that the loop is
-    vectorised (the order of a min does not change it, except for the sign of
-    a zero, which ``==`` and ``np.array_equal`` do not see); rows of model
-    outputs hold no ``nan``.
+    Compiled with ``no_nan`` (no-nan, no-signed-zero); rows of model outputs
+    hold no ``nan``.
     """
     for i in range(row.shape[0]):
         x = row[i]
@@ -75,19 +74,84 @@ def _minmax(row, mn, mx):
 
 
 @kernel(inline=True)
-def _add_one(lanes, lane, d):
-    lanes[lane] += d
-    lanes[4 + lane] += d * d
+def _key32(b):
+    """An int32 that orders as the float32 whose bits are ``b`` (its own inverse)."""
+    return np.int32(b ^ np.int32((b >> np.int32(31)) & np.int32(0x7FFFFFFF)))
+
+
+@kernel
+def _minmax32(row, mn, mx, tmp):
+    """Smallest and largest of a float32 ``row`` and ``mn, mx``, as integer keys.
+
+    LLVM does not vectorise a floating-point min without fast-math function
+    attributes, but it does an integer one: this is eight values per
+    instruction.  The keys order ``-0.0`` below ``0.0`` (equal as floats);
+    rows hold no ``nan``.  ``tmp`` is an int32 scratch of two.
+    """
+    f = tmp.view(np.float32)
+    f[0] = mn
+    f[1] = mx
+    a = _key32(tmp[0])
+    b = _key32(tmp[1])
+    bits = row.view(np.int32)
+    for i in range(bits.shape[0]):
+        k = _key32(bits[i])
+        a = k if k < a else a
+        b = k if k > b else b
+    tmp[0] = _key32(a)
+    tmp[1] = _key32(b)
+    return f[0], f[1]
+
+
+@kernel(inline=True)
+def _tree(v, off):
+    """Sum of ``v[off:off + LANES]`` in a fixed pairwise order, overwriting them."""
+    h = LANES // 2
+    while h >= 1:
+        for k in range(h):
+            v[off + k] = v[off + 2 * k] + v[off + 2 * k + 1]
+        h //= 2
+    return v[off]
+
+
+@kernel
+def lane_totals(lanes):
+    """The open block's sums and sums of squares per row (``lanes (R, 2 LANES)``),
+    closed in the same order as at a block boundary (``lanes`` is overwritten)."""
+    R = lanes.shape[0]
+    s, q = np.empty(R), np.empty(R)
+    for r in range(R):
+        s[r] = _tree(lanes[r], 0)
+        q[r] = _tree(lanes[r], LANES)
+    return s, q
+
+
+@kernel
+def _groups(seg, shift, lanes):
+    """Add whole groups of ``LANES`` values (``seg`` starts at a group) to the lanes.
+
+    The loop over the lanes is vectorised: the lanes are independent, so no
+    reassociation is needed and the result does not depend on the vector width.
+    (Not inlined: inside a larger function LLVM vectorises it less well.)
+    """
+    for g in range(seg.shape[0] // LANES):
+        for k in range(LANES):
+            d = seg[g * LANES + k] - shift
+            lanes[k] += d
+            lanes[LANES + k] += d * d
 
 
 @kernel(inline=True)
 def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
-    """Add ``row - shift`` and its squares to four lanes by absolute draw index.
+    """Add ``row - shift`` and its squares to ``LANES`` lanes by absolute draw index.
 
-    ``lanes`` holds the open block's partial sums ``(s0..s3, q0..q3)``; at each
-    block boundary they are closed into ``tsum``/``tsq`` as ``(s0 + s1) + (s2 + s3)``.
-    Blocks start at multiples of 4, so the values before the first multiple of
-    4 and after the last go one by one; the rest four at a time in registers.
+    ``lanes`` holds the open block's partial sums (``LANES`` sums, then
+    ``LANES`` sums of squares); draw ``d`` goes to lane ``d % LANES``, so
+    each lane adds its values one after another in draw order.  At each block
+    boundary the lanes are closed into ``tsum``/``tsq`` in a fixed pairwise
+    order (:func:`_tree`).  Whole groups of ``LANES`` draws go through
+    :func:`_groups` (vectorised); the draws before the first group and after
+    the last go one by one.
     Returns the closed totals.
     """
     n = row.shape[0]
@@ -95,33 +159,22 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
     while j < n:
         stop = min(n, j + block - (first_draw + j) % block)
         i = j
-        while i < stop and (first_draw + i) & 3 != 0:
-            _add_one(lanes, (first_draw + i) & 3, row[i] - shift)
+        while i < stop and (first_draw + i) % LANES != 0:
+            d = row[i] - shift
+            lanes[(first_draw + i) % LANES] += d
+            lanes[LANES + (first_draw + i) % LANES] += d * d
             i += 1
-        s0, s1, s2, s3 = lanes[0], lanes[1], lanes[2], lanes[3]
-        q0, q1, q2, q3 = lanes[4], lanes[5], lanes[6], lanes[7]
-        while i + 4 <= stop:
-            d0 = row[i] - shift
-            d1 = row[i + 1] - shift
-            d2 = row[i + 2] - shift
-            d3 = row[i + 3] - shift
-            s0 += d0
-            s1 += d1
-            s2 += d2
-            s3 += d3
-            q0 += d0 * d0
-            q1 += d1 * d1
-            q2 += d2 * d2
-            q3 += d3 * d3
-            i += 4
-        lanes[0], lanes[1], lanes[2], lanes[3] = s0, s1, s2, s3
-        lanes[4], lanes[5], lanes[6], lanes[7] = q0, q1, q2, q3
+        m = (stop - i) // LANES * LANES
+        _groups(row[i:i + m], shift, lanes)
+        i += m
         while i < stop:
-            _add_one(lanes, (first_draw + i) & 3, row[i] - shift)
+            d = row[i] - shift
+            lanes[(first_draw + i) % LANES] += d
+            lanes[LANES + (first_draw + i) % LANES] += d * d
             i += 1
         if (first_draw + stop) % block == 0:
-            tsum += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
-            tsq += (lanes[4] + lanes[5]) + (lanes[6] + lanes[7])
+            tsum += _tree(lanes, 0)
+            tsq += _tree(lanes, LANES)
             lanes[:] = 0.0
         j = stop
     return tsum, tsq
@@ -143,6 +196,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
     nthr = max(1, min(nthreads, R))
     for tid in prange(nthr):
         idx = np.empty(n, np.uint32)  # scratch, once per thread (unsigned: no negative-index check)
+        tmp = np.empty(2, np.int32)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
             if K == 7:
@@ -154,7 +208,10 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
             base = np.uint64(cbase[r])
             for i in range(n):
                 counts[base + idx[i]] += 1
-            vmin[r], vmax[r] = _minmax(row, vmin[r], vmax[r])
+            if out.itemsize == 4:
+                vmin[r], vmax[r] = _minmax32(row, vmin[r], vmax[r], tmp)
+            else:
+                vmin[r], vmax[r] = _minmax(row, vmin[r], vmax[r])
             tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
             for k in range(nth[r]):
                 th = thresholds[r, k]

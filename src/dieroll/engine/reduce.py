@@ -39,7 +39,7 @@ rounding of the values (``2**-23 |q|``); exact small runs report ``2**-23 |q|``
 instead of zero.
 
 Mean and sd are accumulated in float64, in draw order, in blocks of ``BLOCK``
-draws (four lanes by absolute draw index), about a pilot shift, so they too are
+draws (``_reduce.LANES`` lanes by absolute draw index), about a pilot shift, so they too are
 bit-identical across chunkings and threads.
 """
 from __future__ import annotations
@@ -155,7 +155,7 @@ class Reducer:
         self.vmin = np.full(R, np.inf, dtype=self.dtype)
         self.vmax = np.full(R, -np.inf, dtype=self.dtype)
         self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows
-        self.lanes = np.zeros((R, 8))  # the open block's sums, four lanes each
+        self.lanes = np.zeros((R, 2 * _reduce.LANES))  # the open block's sums and sums of squares
         self.tsum, self.tsq = np.zeros(R), np.zeros(R)
         th = np.asarray(thresholds, dtype=float).reshape(R, -1)
         self._pad = np.isnan(th)
@@ -194,9 +194,9 @@ class Reducer:
     # ------------------------------------------------------------------ results
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sample standard deviation per row."""
-        ln = self.lanes
-        s = self.tsum + ((ln[:, 0] + ln[:, 1]) + (ln[:, 2] + ln[:, 3]))
-        q = self.tsq + ((ln[:, 4] + ln[:, 5]) + (ln[:, 6] + ln[:, 7]))
+        open_s, open_q = _reduce.lane_totals(self.lanes.copy())
+        s = self.tsum + open_s
+        q = self.tsq + open_q
         n = self.n
         mean = self.shift + s / n
         var = (q - s * s / n) / max(n - 1, 1)
