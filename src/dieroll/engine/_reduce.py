@@ -23,7 +23,11 @@ Per row the work is split into loops: *locate* (the cell of every value,
 vectorised), *count* (one increment per value), min and max (vectorised), sums
 about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised),
 closed in a fixed order at every ``block`` boundary (so sums never depend on the
-chunking or the threads), and exceedance counts.
+chunking or the threads), and exceedance counts.  A row that is constant over
+a chunk (a channel that has not started yet: about 7 % of the baseline's rows)
+is located once and counted ``n`` times; when its value is the shift its sums
+only close the blocks it crosses.  Either way the result is the same, bit for
+bit, as value by value.
 """
 from __future__ import annotations
 
@@ -142,7 +146,7 @@ def _groups(seg, shift, lanes):
 
 
 @kernel(inline=True)
-def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
+def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
     """Add ``row - shift`` and its squares to ``LANES`` lanes by absolute draw index.
 
     ``lanes`` holds the open block's partial sums (``LANES`` sums, then
@@ -151,14 +155,16 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq):
     boundary the lanes are closed into ``tsum``/``tsq`` in a fixed pairwise
     order (:func:`_tree`).  Whole groups of ``LANES`` draws go through
     :func:`_groups` (vectorised); the draws before the first group and after
-    the last go one by one.
+    the last go one by one.  With ``adds`` false the values are all
+    ``shift`` (a constant row) and only the block boundaries are closed: adding
+    a zero leaves a lane as it is, since a lane is never ``-0.0``.
     Returns the closed totals.
     """
     n = row.shape[0]
     j = 0
     while j < n:
         stop = min(n, j + block - (first_draw + j) % block)
-        i = j
+        i = j if adds else stop
         while i < stop and (first_draw + i) % LANES != 0:
             d = row[i] - shift
             lanes[(first_draw + i) % LANES] += d
@@ -194,28 +200,45 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
     R, n = out.shape
     K = win.shape[1]
     nthr = max(1, min(nthreads, R))
+    if n == 0:
+        return
     for tid in prange(nthr):
         idx = np.empty(n, np.uint32)  # scratch, once per thread (unsigned: no negative-index check)
         tmp = np.empty(2, np.int32)
+        ends = np.empty(2, out.dtype)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r]
-            if K == 7:
-                _locate(row, win[r], idx, consts, 7)
-            elif K == 8:
-                _locate(row, win[r], idx, consts, 8)
-            else:
-                _locate(row, win[r], idx, consts, K)
-            base = np.uint64(cbase[r])
-            for i in range(n):
-                counts[base + idx[i]] += 1
+            # this chunk's min and max, then the run's
             if out.itemsize == 4:
-                vmin[r], vmax[r] = _minmax32(row, vmin[r], vmax[r], tmp)
+                ends[0], ends[1] = _minmax32(row, row[0], row[0], tmp)
+                vmin[r], vmax[r] = _minmax32(ends, vmin[r], vmax[r], tmp)
             else:
-                vmin[r], vmax[r] = _minmax(row, vmin[r], vmax[r])
-            tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r])
+                ends[0], ends[1] = _minmax(row, row[0], row[0])
+                vmin[r], vmax[r] = _minmax(ends, vmin[r], vmax[r])
+            # a row constant over the chunk (a channel not yet started) is
+            # located once and counted n times
+            const = ends[0] == ends[1]
+            seg = row[:1] if const else row
+            if K == 7:
+                _locate(seg, win[r], idx, consts, 7)
+            elif K == 8:
+                _locate(seg, win[r], idx, consts, 8)
+            else:
+                _locate(seg, win[r], idx, consts, K)
+            base = np.uint64(cbase[r])
+            if const:
+                counts[base + idx[0]] += n
+            else:
+                for i in range(n):
+                    counts[base + idx[i]] += 1
+            adds = not (const and row[0] - shift[r] == 0.0)
+            tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r], adds)
             for k in range(nth[r]):
                 th = thresholds[r, k]
                 c = 0
-                for i in range(n):
-                    c += row[i] > th
+                if const:
+                    c = n if row[0] > th else 0
+                else:
+                    for i in range(n):
+                        c += row[i] > th
                 exceed[r, k] += c
