@@ -61,6 +61,14 @@ def _metalog(aux, o, k, kind, lo, hi, y):
 
 
 @kernel(inline=True)
+def takes_z(code, params):
+    """Whether ``sample(code, params, aux, o, u)`` is ``sample_z(code, params, aux, o,
+    ndtri(u))`` bit for bit: untruncated normal, lognormal and tabulated families
+    (truncation maps ``u`` to ``0 + u * 1``, which is ``u``)."""
+    return params[6] == 0.0 and params[7] == 1.0 and (code == NORMAL or code == LOGNORMAL or code == TABLE)
+
+
+@kernel(inline=True)
 def sample_z(code, params, aux, o, z):
     """Draw from a normal score ``z``: skips the ``ndtr``/``ndtri`` round trip for
     untruncated normal, lognormal and tabulated families."""

@@ -25,6 +25,21 @@ def ndtr(x):
     return 0.5 + 0.5 * math.erf(x / _SQRT2)
 
 
+@kernel(inline=True)
+def _ndtri_central(q):
+    """AS241's rational function for ``|q| = |p - 0.5| <= 0.425``."""
+    r = 0.180625 - q * q
+    num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r
+                + 6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r
+              + 1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r
+            + 1.3314166789178437745e+2) * r + 3.3871328727963666080e+0) * q
+    den = (((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r
+                + 3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r
+              + 5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r
+            + 4.2313330701600911252e+1) * r + 1.0)
+    return num / den
+
+
 @kernel
 def ndtri(p):
     """Inverse of the standard normal CDF for 0 < p < 1 (``nan`` outside).
@@ -42,16 +57,7 @@ def ndtri(p):
         return math.nan
     q = p - 0.5
     if abs(q) <= 0.425:
-        r = 0.180625 - q * q
-        num = (((((((2.5090809287301226727e+3 * r + 3.3430575583588128105e+4) * r
-                    + 6.7265770927008700853e+4) * r + 4.5921953931549871457e+4) * r
-                  + 1.3731693765509461125e+4) * r + 1.9715909503065514427e+3) * r
-                + 1.3314166789178437745e+2) * r + 3.3871328727963666080e+0) * q
-        den = (((((((5.2264952788528545610e+3 * r + 2.8729085735721942674e+4) * r
-                    + 3.9307895800092710610e+4) * r + 2.1213794301586595867e+4) * r
-                  + 5.3941960214247511077e+3) * r + 6.8718700749205790830e+2) * r
-                + 4.2313330701600911252e+1) * r + 1.0)
-        return num / den
+        return _ndtri_central(q)
     r = math.sqrt(-math.log(p if q < 0.0 else 1.0 - p))
     if r <= 5.0:
         r -= 1.6
@@ -75,3 +81,20 @@ def ndtri(p):
                 + 5.99832206555887937690e-1) * r + 1.0)
     x = num / den
     return -x if q < 0.0 else x
+
+
+@kernel(inline=True)
+def ndtri_block(u, z, n):
+    """``z[j] = ndtri(u[j])`` for ``j < n``, bit for bit, faster.
+
+    First the central rational function for every value, in a loop without
+    branches or calls that the compiler vectorises; then the values outside
+    the centre (about 15 %, and 0, 1 or ``nan``) one by one through
+    :func:`ndtri`.  The central values go through the same operations as in
+    :func:`ndtri` (no fused multiply-adds: dieroll never allows contraction).
+    """
+    for j in range(n):
+        z[j] = _ndtri_central(u[j] - 0.5)
+    for j in range(n):
+        if not abs(u[j] - 0.5) <= 0.425:
+            z[j] = ndtri(u[j])
