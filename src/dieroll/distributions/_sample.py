@@ -20,19 +20,24 @@ _H = 2.0 * TABLE_Z / (TABLE_NODES - 1)
 
 @kernel(inline=True)
 def _table(aux, o, n, z):
+    """Cubic Hermite interpolation in the quantile table at ``aux[o:]`` (``n``
+    values, then ``n`` slopes), flat beyond its ends.
+
+    Written without branches (the interpolation is computed at a clamped node
+    and then replaced at the ends), so that a loop over draws has no
+    unpredictable jumps; the values are the same as with branches.
+    """
     t = (z + TABLE_Z) / _H
-    if t <= 0.0:
-        return aux[o]
-    if t >= n - 1:
-        return aux[o + n - 1]
-    i = int(t)
+    i = int(min(max(t, 0.0), n - 2.0))
     s = t - i
     x0, x1 = aux[o + i], aux[o + i + 1]
     m0, m1 = aux[o + n + i] * _H, aux[o + n + i + 1] * _H
     s2 = s * s
     s3 = s2 * s
-    return ((2 * s3 - 3 * s2 + 1) * x0 + (s3 - 2 * s2 + s) * m0
-            + (-2 * s3 + 3 * s2) * x1 + (s3 - s2) * m1)
+    h = ((2 * s3 - 3 * s2 + 1) * x0 + (s3 - 2 * s2 + s) * m0
+         + (-2 * s3 + 3 * s2) * x1 + (s3 - s2) * m1)
+    h = aux[o] if t <= 0.0 else h
+    return aux[o + n - 1] if t >= n - 1 else h
 
 
 @kernel(inline=True)
@@ -81,6 +86,29 @@ def sample_z(code, params, aux, o, z):
             return params[2] + params[3] * _table(aux, o, int(params[1]), z)
     u = min(max(ndtr(z), 1e-300), 1.0 - 1.1102230246251565e-16)
     return sample(code, params, aux, o, u)
+
+
+@kernel(inline=True)
+def sample_z_block(code, params, aux, o, z, n, dst, j0, col):
+    """``dst[j0 + j, col] = sample_z(code, params, aux, o, z[j])`` for ``j < n``,
+    bit for bit, with the choice of family taken out of the loop."""
+    if params[6] == 0.0 and params[7] == 1.0:
+        a, b = params[0], params[1]
+        if code == NORMAL:
+            for j in range(n):
+                dst[j0 + j, col] = a + b * z[j]
+            return
+        if code == LOGNORMAL:
+            for j in range(n):
+                dst[j0 + j, col] = math.exp(a + b * z[j])
+            return
+        if code == TABLE:
+            nodes, loc, scale = int(params[1]), params[2], params[3]
+            for j in range(n):
+                dst[j0 + j, col] = loc + scale * _table(aux, o, nodes, z[j])
+            return
+    for j in range(n):
+        dst[j0 + j, col] = sample_z(code, params, aux, o, z[j])
 
 
 @kernel(inline=True)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
-from ..distributions._sample import sample, sample_z, takes_z
+from ..distributions._sample import sample, sample_z, sample_z_block, takes_z
 from ._philox import uniform2
 from ._special import ndtri_block
 
@@ -118,6 +118,19 @@ def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum,
             by_z = by_z and takes_z(code[sc_first[s] + c], params[sc_first[s] + c])
         if by_z:
             ndtri_block(uv[s], zs, nb)
+        if sc_ncl[s] == 1:
+            # one claim: its distribution is taken out of the loop (a row view
+            # of ``params`` made per draw costs more than most inverse CDFs)
+            di = sc_first[s]
+            c, pr, o = code[di], params[di], aux_off[di]
+            if a >= 0:
+                sample_z_block(c, pr, aux, o, zb[m + a], nb, scalars, j0, s)
+            elif by_z:
+                sample_z_block(c, pr, aux, o, zs, nb, scalars, j0, s)
+            else:
+                for j in range(nb):
+                    scalars[j0 + j, s] = sample(c, pr, aux, o, uv[s, j])
+            continue
         for j in range(nb):
             di = sc_first[s] + claims[j0 + j, s]
             if a >= 0:
@@ -146,11 +159,11 @@ def _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, p
             if load > 0.0:
                 ndtri_block(uk[kk], zs, nb)
                 for j in range(nb):
-                    knots[j0 + j, kk] = sample_z(c, pr, aux, o, load * zc[j] + own * zs[j])
+                    zs[j] = load * zc[j] + own * zs[j]
+                sample_z_block(c, pr, aux, o, zs, nb, knots, j0, kk)
             elif takes_z(c, pr):
                 ndtri_block(uk[kk], zs, nb)
-                for j in range(nb):
-                    knots[j0 + j, kk] = sample_z(c, pr, aux, o, zs[j])
+                sample_z_block(c, pr, aux, o, zs, nb, knots, j0, kk)
             else:
                 for j in range(nb):
                     knots[j0 + j, kk] = sample(c, pr, aux, o, uk[kk, j])
