@@ -88,10 +88,12 @@ def sample_z(code, params, aux, o, z):
     return sample(code, params, aux, o, u)
 
 
-@kernel(inline=True)
+@kernel
 def sample_z_block(code, params, aux, o, z, n, dst, j0, col):
     """``dst[j0 + j, col] = sample_z(code, params, aux, o, z[j])`` for ``j < n``,
-    bit for bit, with the choice of family taken out of the loop."""
+    bit for bit, with the choice of family taken out of the loop.  Not
+    inlined: it is called once per block and quantity, and inlined at each
+    call site it multiplied the sampler's compile time."""
     if params[6] == 0.0 and params[7] == 1.0:
         a, b = params[0], params[1]
         if code == NORMAL:

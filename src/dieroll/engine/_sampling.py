@@ -123,20 +123,17 @@ def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum,
             # of ``params`` made per draw costs more than most inverse CDFs)
             di = sc_first[s]
             c, pr, o = code[di], params[di], aux_off[di]
-            if a >= 0:
-                sample_z_block(c, pr, aux, o, zb[m + a], nb, scalars, j0, s)
-            elif by_z:
-                sample_z_block(c, pr, aux, o, zs, nb, scalars, j0, s)
+            if a >= 0 or by_z:
+                sample_z_block(c, pr, aux, o, zb[m + a] if a >= 0 else zs, nb, scalars, j0, s)
             else:
                 for j in range(nb):
                     scalars[j0 + j, s] = sample(c, pr, aux, o, uv[s, j])
             continue
         for j in range(nb):
             di = sc_first[s] + claims[j0 + j, s]
-            if a >= 0:
-                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], zb[m + a, j])
-            elif by_z:
-                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], zs[j])
+            if a >= 0 or by_z:
+                z = zb[m + a, j] if a >= 0 else zs[j]
+                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], z)
             else:
                 scalars[j0 + j, s] = sample(code[di], params[di], aux, aux_off[di], uv[s, j])
 

@@ -83,7 +83,7 @@ def ndtri(p):
     return -x if q < 0.0 else x
 
 
-@kernel(inline=True)
+@kernel
 def ndtri_block(u, z, n):
     """``z[j] = ndtri(u[j])`` for ``j < n``, bit for bit, faster.
 
@@ -92,6 +92,8 @@ def ndtri_block(u, z, n):
     the centre (about 15 %, and 0, 1 or ``nan``) one by one through
     :func:`ndtri`.  The central values go through the same operations as in
     :func:`ndtri` (no fused multiply-adds: dieroll never allows contraction).
+    Not inlined: called once per block, and inlining it at every call site
+    made the sampler's compile time balloon.
     """
     for j in range(n):
         z[j] = _ndtri_central(u[j] - 0.5)
