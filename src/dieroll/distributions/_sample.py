@@ -94,7 +94,7 @@ def sample_z_block(code, params, aux, o, z, n, dst, j0, col):
     bit for bit, with the choice of family taken out of the loop.  Not
     inlined: it is called once per block and quantity, and inlined at each
     call site it multiplied the sampler's compile time."""
-    if params[6] == 0.0 and params[7] == 1.0:
+    if takes_z(code, params):
         a, b = params[0], params[1]
         if code == NORMAL:
             for j in range(n):
@@ -104,11 +104,10 @@ def sample_z_block(code, params, aux, o, z, n, dst, j0, col):
             for j in range(n):
                 dst[j0 + j, col] = math.exp(a + b * z[j])
             return
-        if code == TABLE:
-            nodes, loc, scale = int(params[1]), params[2], params[3]
-            for j in range(n):
-                dst[j0 + j, col] = loc + scale * _table(aux, o, nodes, z[j])
-            return
+        nodes, loc, scale = int(params[1]), params[2], params[3]  # TABLE
+        for j in range(n):
+            dst[j0 + j, col] = loc + scale * _table(aux, o, nodes, z[j])
+        return
     for j in range(n):
         dst[j0 + j, col] = sample_z(code, params, aux, o, z[j])
 

@@ -146,6 +146,12 @@ def _groups(seg, shift, lanes):
 
 
 @kernel(inline=True)
+def _add_one(lanes, lane, d):
+    lanes[lane] += d
+    lanes[LANES + lane] += d * d
+
+
+@kernel(inline=True)
 def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
     """Add ``row - shift`` and its squares to ``LANES`` lanes by absolute draw index.
 
@@ -166,17 +172,13 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
         stop = min(n, j + block - (first_draw + j) % block)
         i = j if adds else stop
         while i < stop and (first_draw + i) % LANES != 0:
-            d = row[i] - shift
-            lanes[(first_draw + i) % LANES] += d
-            lanes[LANES + (first_draw + i) % LANES] += d * d
+            _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
             i += 1
         m = (stop - i) // LANES * LANES
         _groups(row[i:i + m], shift, lanes)
         i += m
         while i < stop:
-            d = row[i] - shift
-            lanes[(first_draw + i) % LANES] += d
-            lanes[LANES + (first_draw + i) % LANES] += d * d
+            _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
             i += 1
         if (first_draw + stop) % block == 0:
             tsum += _tree(lanes, 0)

@@ -112,28 +112,34 @@ def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum,
                 acc += cop_chol[a, b] * zb[b, j]
             zb[m + a, j] = acc
     for s in range(S):
+        # from a normal score: the copula's, or ndtri of the value uniforms
+        # when every claim takes one
         a = cop_of[s]
-        by_z = a < 0
+        by_z = True
         for c in range(sc_ncl[s]):
             by_z = by_z and takes_z(code[sc_first[s] + c], params[sc_first[s] + c])
-        if by_z:
-            ndtri_block(uv[s], zs, nb)
+        if a >= 0:
+            z = zb[m + a]
+        else:
+            z = zs
+            if by_z:
+                ndtri_block(uv[s], zs, nb)
+        by_z = by_z or a >= 0
         if sc_ncl[s] == 1:
             # one claim: its distribution is taken out of the loop (a row view
             # of ``params`` made per draw costs more than most inverse CDFs)
             di = sc_first[s]
             c, pr, o = code[di], params[di], aux_off[di]
-            if a >= 0 or by_z:
-                sample_z_block(c, pr, aux, o, zb[m + a] if a >= 0 else zs, nb, scalars, j0, s)
+            if by_z:
+                sample_z_block(c, pr, aux, o, z, nb, scalars, j0, s)
             else:
                 for j in range(nb):
                     scalars[j0 + j, s] = sample(c, pr, aux, o, uv[s, j])
             continue
         for j in range(nb):
             di = sc_first[s] + claims[j0 + j, s]
-            if a >= 0 or by_z:
-                z = zb[m + a, j] if a >= 0 else zs[j]
-                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], z)
+            if by_z:
+                scalars[j0 + j, s] = sample_z(code[di], params[di], aux, aux_off[di], z[j])
             else:
                 scalars[j0 + j, s] = sample(code[di], params[di], aux, aux_off[di], uv[s, j])
 
@@ -153,13 +159,11 @@ def _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, p
             kk = pa_koff[p] + k
             di = pa_first[p] + k
             c, pr, o = code[di], params[di], aux_off[di]
-            if load > 0.0:
+            if load > 0.0 or takes_z(c, pr):
                 ndtri_block(uk[kk], zs, nb)
-                for j in range(nb):
-                    zs[j] = load * zc[j] + own * zs[j]
-                sample_z_block(c, pr, aux, o, zs, nb, knots, j0, kk)
-            elif takes_z(c, pr):
-                ndtri_block(uk[kk], zs, nb)
+                if load > 0.0:
+                    for j in range(nb):
+                        zs[j] = load * zc[j] + own * zs[j]
                 sample_z_block(c, pr, aux, o, zs, nb, knots, j0, kk)
             else:
                 for j in range(nb):
