@@ -4,16 +4,20 @@ model and quantiles.
 
 dieroll vs a plain-numpy implementation in the same process (numpy Generator,
 SciPy inverse CDFs, chunked arrays, no Python loop over draws, np.percentile),
-and vs squigglepy written idiomatically when squigglepy is installed
-(``pip install squigglepy``; never a dependency).
+and vs squigglepy written idiomatically (a model function sampled per draw;
+see :func:`squiggle_idiom`) when squigglepy is installed (``pip install
+squigglepy``; never a dependency).  The references sample the three SMIC
+wafer knots independently; dieroll also applies their rank correlation
+(``knot_rank``), work the references are spared.
 
-    python benchmarks/bench_seed_model.py [--draws 1e6 1e7] [--repeats 3]
+    python benchmarks/bench_seed_model.py [--draws 1e6 1e7] [--repeats 3] [--sq-draws 1e5] [--sq-repeats 3]
 """
 from __future__ import annotations
 
 import argparse
 import os
 
+import numba
 import numpy as np
 
 from _common import median_time, numpy_sample, peak_rss_mib
@@ -55,15 +59,25 @@ def _sq_dists():
         w2=sq.pert(35_000, 55_000, 85_000))
 
 
-def squiggle_per_draw(n):
-    """squigglepy's own idiom for a model that is more than one expression: a
-    function of sampled inputs, sampled n times (``sq.sample(fn, n=...)``)."""
+def squiggle_idiom(n):
+    """squigglepy as its README teaches a model that is more than one
+    expression: a Python function that draws its inputs with ``~`` and
+    returns the months, sampled with ``sq.sample(model, n=...)`` (one call
+    per draw).
+
+    This is also the only way to write this model in squigglepy's own terms:
+    its distribution arithmetic draws every occurrence of a distribution
+    afresh (``(a - a) @ n`` is not zero), so an expression such as
+    ``dies / 2 * py * h + smic(t) * py * h`` would give each term its own
+    ``py`` and ``h`` and narrow the spread.  ``cores=2`` is not used: its
+    worker processes start from the same generator state and return the
+    same draws."""
     import squigglepy as sq
     D = _sq_dists()
     t = np.arange(36)
 
     def model():
-        s = {k: sq.sample(v) for k, v in D.items()}
+        s = {k: ~v for k, v in D.items()}
         wpm = np.where(t <= 11, s["w0"] + (s["w1"] - s["w0"]) * t / 11, s["w1"] + (s["w2"] - s["w1"]) * (t - 11) / 24)
         pk = wpm * s["share"] * s["dpw"] * s["yld"] / 2
         return s["dies"] / 2 * s["py"] * s["h"] + np.cumsum(pk * s["py"] * s["h"]) + s["smug"] * (t + 1)
@@ -71,8 +85,11 @@ def squiggle_per_draw(n):
     return np.percentile(np.array(sq.sample(model, n=n, verbose=False)), PROBS, axis=0)
 
 
-def squiggle_reference(n):
-    """squigglepy vectorised: each input sampled n at a time, arithmetic in numpy."""
+def squiggle_vectorised(n):
+    """squigglepy's samplers, numpy's arithmetic: each input sampled n at a
+    time with ``sq.sample(dist, n=n)``, then the months as numpy arrays.  Not
+    squigglepy's idiom (the arithmetic is the numpy reference's), reported
+    because it is the fastest way to use squigglepy for this model."""
     import squigglepy as sq
     s = {k: sq.sample(v, n=n, verbose=False) for k, v in _sq_dists().items()}
     t = np.arange(36)
@@ -88,7 +105,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=float, nargs="+", default=[1e6, 1e7])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--per-draw", type=int, default=20_000, help="draws for the per-draw squigglepy idiom")
+    ap.add_argument("--sq-draws", type=float, nargs="+", default=[1e5],
+                    help="draws for squigglepy's idiom (about 1,500 draws/s: 1e6 takes ~11 min a run)")
+    ap.add_argument("--sq-repeats", type=int, default=3)
     args = ap.parse_args()
     prior = load_priors(os.path.join(HERE, "seed-arithmetic.toml"), catalog=SEED_MODEL.inputs)
     simulate(prior, SEED_MODEL, draws=20_000)  # compile / load the numba cache
@@ -97,23 +116,39 @@ def main():
         have_sq = True
     except ImportError:
         have_sq = False
-    print(f"seed-arithmetic model, {prior.run.n_steps} monthly steps, 2 outputs; medians of {args.repeats} runs")
+        print("squigglepy is not installed: pip install squigglepy (only in the benchmark environment)")
+    print(f"seed-arithmetic model, {prior.run.n_steps} monthly steps, 2 outputs; medians of {args.repeats} runs; "
+          f"dieroll on {numba.get_num_threads()} threads")
+    t_dieroll = {}
     for n in (int(x) for x in args.draws):
-        t_d, _ = median_time(lambda: simulate(prior, SEED_MODEL, draws=n), args.repeats)
-        t_n, _ = median_time(lambda: numpy_reference(prior, n), args.repeats)
-        line = (f"N={n:>10,}  dieroll {t_d:7.2f} s ({n / t_d:,.0f} draws/s)  numpy {t_n:7.2f} s  "
-                f"ratio {t_n / t_d:5.1f}x")
+        t_d, runs_d = median_time(lambda: simulate(prior, SEED_MODEL, draws=n), args.repeats)
+        t_n, runs_n = median_time(lambda: numpy_reference(prior, n), args.repeats)
+        t_dieroll[n] = t_d
+        line = (f"N={n:>10,}  dieroll {t_d:7.2f} s ({n / t_d:,.0f} draws/s; runs {_runs(runs_d)})  "
+                f"numpy {t_n:7.2f} s (runs {_runs(runs_n)})  ratio {t_n / t_d:5.1f}x")
         if have_sq and n <= 1_000_000:
-            t_s, _ = median_time(lambda: squiggle_reference(n), 1)
-            line += f"  squigglepy (vectorised) {t_s:7.2f} s  ratio {t_s / t_d:6.1f}x"
+            t_s, _ = median_time(lambda: squiggle_vectorised(n), 1)
+            line += f"  squigglepy samplers + numpy arithmetic {t_s:7.2f} s  ratio {t_s / t_d:6.1f}x"
         print(line + f"  peak RSS so far {peak_rss_mib():,.0f} MiB", flush=True)
-    if have_sq:
-        n = args.per_draw
-        t_p, _ = median_time(lambda: squiggle_per_draw(n), 1)
-        t_d, _ = median_time(lambda: simulate(prior, SEED_MODEL, draws=n), args.repeats)
-        print(f"N={n:>10,}  squigglepy per draw (sq.sample(fn, n)) {t_p:7.2f} s = {n / t_p:,.0f} draws/s; "
-              f"dieroll {t_d:.3f} s; ratio {t_p / t_d:,.0f}x (at 1e6 draws, by draws/s: "
-              f"{(1e6 / (n / t_p)) / 1.0:,.0f} s vs dieroll's measured 1e6 time above)")
+    if not have_sq:
+        return
+    rate = None
+    for n in (int(x) for x in args.sq_draws):
+        t_p, runs_p = median_time(lambda: squiggle_idiom(n), args.sq_repeats)
+        t_d = t_dieroll.get(n) or median_time(lambda: simulate(prior, SEED_MODEL, draws=n), args.repeats)[0]
+        rate = n / t_p
+        print(f"N={n:>10,}  squigglepy idiom (model function, sq.sample(model, n), 1 core) {t_p:8.2f} s "
+              f"(runs {_runs(runs_p)}) = {rate:,.0f} draws/s; dieroll {t_d:.3f} s; ratio {t_p / t_d:,.0f}x "
+              "(measured)", flush=True)
+    for n, t_d in t_dieroll.items():
+        if n not in [int(x) for x in args.sq_draws]:
+            print(f"N={n:>10,}  squigglepy idiom at its measured {rate:,.0f} draws/s: {n / rate:,.0f} s; "
+                  f"dieroll measured {t_d:.2f} s; ratio {n / rate / t_d:,.0f}x (extrapolated: one Python "
+                  "call per draw costs the same at any N)")
+
+
+def _runs(times):
+    return ", ".join(f"{x:.2f}" for x in times)
 
 
 if __name__ == "__main__":
