@@ -85,6 +85,28 @@ def squiggle_idiom(n):
     return np.percentile(np.array(sq.sample(model, n=n, verbose=False)), PROBS, axis=0)
 
 
+def squiggle_arithmetic(n, month=35):
+    """The seed model in squigglepy's distribution arithmetic, month ``month``
+    only (``china(t) @ n``, the README's piano-tuners-over-time idiom).
+
+    Not the same model: each occurrence of a distribution is drawn afresh, so
+    every month's SMIC term gets its own share, yield and packaging yield and
+    the TSMC term its own ``py`` and ``h``.  Shown (``--show-arithmetic``) to
+    document why :func:`squiggle_idiom` is the squigglepy reference."""
+    D = _sq_dists()
+
+    def wpm(t):
+        if t <= 11:
+            return D["w0"] + (D["w1"] - D["w0"]) * (t / 11)
+        return D["w1"] + (D["w2"] - D["w1"]) * ((t - 11) / 24)
+
+    smic = wpm(0) * D["share"] * D["dpw"] * D["yld"] / 2 * D["py"] * D["h"]
+    for t in range(1, month + 1):
+        smic = smic + wpm(t) * D["share"] * D["dpw"] * D["yld"] / 2 * D["py"] * D["h"]
+    china = D["dies"] / 2 * D["py"] * D["h"] + smic + D["smug"] * (month + 1)
+    return np.percentile(china @ n, PROBS)
+
+
 def squiggle_vectorised(n):
     """squigglepy's samplers, numpy's arithmetic: each input sampled n at a
     time with ``sq.sample(dist, n=n)``, then the months as numpy arrays.  Not
@@ -108,7 +130,11 @@ def main():
     ap.add_argument("--sq-draws", type=float, nargs="+", default=[1e5],
                     help="draws for squigglepy's idiom (about 1,500 draws/s: 1e6 takes ~11 min a run)")
     ap.add_argument("--sq-repeats", type=int, default=3)
+    ap.add_argument("--show-arithmetic", type=float, default=0, metavar="N",
+                    help="only compare squigglepy's distribution arithmetic with its model function at N draws")
     args = ap.parse_args()
+    if args.show_arithmetic:
+        return show_arithmetic(int(args.show_arithmetic))
     prior = load_priors(os.path.join(HERE, "seed-arithmetic.toml"), catalog=SEED_MODEL.inputs)
     simulate(prior, SEED_MODEL, draws=20_000)  # compile / load the numba cache
     try:
@@ -145,6 +171,18 @@ def main():
             print(f"N={n:>10,}  squigglepy idiom at its measured {rate:,.0f} draws/s: {n / rate:,.0f} s; "
                   f"dieroll measured {t_d:.2f} s; ratio {n / rate / t_d:,.0f}x (extrapolated: one Python "
                   "call per draw costs the same at any N)")
+
+
+def show_arithmetic(n):
+    """Print month 36 of the seed model from squigglepy's model function and
+    from its distribution arithmetic: the arithmetic's spread is too narrow."""
+    fn = squiggle_idiom(n)[:, -1]
+    ar = squiggle_arithmetic(n)
+    print(f"seed model, month 36, {n:,} draws each; percentiles {PROBS}")
+    print("  squigglepy model function (this model):    " + "  ".join(f"{v:,.0f}" for v in fn))
+    print("  squigglepy distribution arithmetic:        " + "  ".join(f"{v:,.0f}" for v in ar))
+    print(f"  p5-p95 width: {fn[-1] - fn[0]:,.0f} vs {ar[-1] - ar[0]:,.0f} "
+          f"(the arithmetic's is {(ar[-1] - ar[0]) / (fn[-1] - fn[0]):.0%} of the model's)")
 
 
 def _runs(times):
