@@ -59,6 +59,20 @@ def _sq_dists():
         w2=sq.pert(35_000, 55_000, 85_000))
 
 
+_MONTHS = np.arange(36)
+
+
+def _china_months(s):
+    """China's H100e in each of the 36 months from the sampled inputs ``s``:
+    scalars (one draw, the model function) or ``(n, 1)`` columns (n draws at
+    once).  SMIC wafers ramp linearly between the three knots (months 0, 11, 35)."""
+    t = _MONTHS
+    wpm = np.where(t <= 11, s["w0"] + (s["w1"] - s["w0"]) * t / 11, s["w1"] + (s["w2"] - s["w1"]) * (t - 11) / 24)
+    pk = wpm * (s["share"] * s["dpw"] * s["yld"] / 2)  # the per-draw factors first: one product per draw
+    ph = s["py"] * s["h"]
+    return s["dies"] / 2 * ph + np.cumsum(pk * ph, axis=-1) + s["smug"] * (t + 1)
+
+
 def squiggle_idiom(n):
     """squigglepy as its README teaches a model that is more than one
     expression: a Python function that draws its inputs with ``~`` and
@@ -74,13 +88,9 @@ def squiggle_idiom(n):
     same draws."""
     import squigglepy as sq
     D = _sq_dists()
-    t = np.arange(36)
 
     def model():
-        s = {k: ~v for k, v in D.items()}
-        wpm = np.where(t <= 11, s["w0"] + (s["w1"] - s["w0"]) * t / 11, s["w1"] + (s["w2"] - s["w1"]) * (t - 11) / 24)
-        pk = wpm * s["share"] * s["dpw"] * s["yld"] / 2
-        return s["dies"] / 2 * s["py"] * s["h"] + np.cumsum(pk * s["py"] * s["h"]) + s["smug"] * (t + 1)
+        return _china_months({k: ~v for k, v in D.items()})
 
     return np.percentile(np.array(sq.sample(model, n=n, verbose=False)), PROBS, axis=0)
 
@@ -113,14 +123,8 @@ def squiggle_vectorised(n):
     squigglepy's idiom (the arithmetic is the numpy reference's), reported
     because it is the fastest way to use squigglepy for this model."""
     import squigglepy as sq
-    s = {k: sq.sample(v, n=n, verbose=False) for k, v in _sq_dists().items()}
-    t = np.arange(36)
-    wpm = np.where(t[None, :] <= 11, s["w0"][:, None] + (s["w1"] - s["w0"])[:, None] * t / 11,
-                   s["w1"][:, None] + (s["w2"] - s["w1"])[:, None] * (t - 11) / 24)
-    pk = wpm * (s["share"] * s["dpw"] * s["yld"] / 2)[:, None]
-    china = (s["dies"] / 2 * s["py"] * s["h"])[:, None] + np.cumsum(pk * (s["py"] * s["h"])[:, None], 1) \
-        + s["smug"][:, None] * (t + 1)
-    return np.percentile(china, PROBS, axis=0)
+    s = {k: sq.sample(v, n=n, verbose=False)[:, None] for k, v in _sq_dists().items()}
+    return np.percentile(_china_months(s), PROBS, axis=0)
 
 
 def main():
@@ -158,8 +162,8 @@ def main():
         print(line + f"  peak RSS so far {peak_rss_mib():,.0f} MiB", flush=True)
     if not have_sq:
         return
-    rate = None
-    for n in (int(x) for x in args.sq_draws):
+    sq_ns = [int(x) for x in args.sq_draws]
+    for n in sq_ns:
         t_p, runs_p = median_time(lambda: squiggle_idiom(n), args.sq_repeats)
         t_d = t_dieroll.get(n) or median_time(lambda: simulate(prior, SEED_MODEL, draws=n), args.repeats)[0]
         rate = n / t_p
@@ -167,7 +171,7 @@ def main():
               f"(runs {_runs(runs_p)}) = {rate:,.0f} draws/s; dieroll {t_d:.3f} s; ratio {t_p / t_d:,.0f}x "
               "(measured)", flush=True)
     for n, t_d in t_dieroll.items():
-        if n not in [int(x) for x in args.sq_draws]:
+        if n not in sq_ns:
             print(f"N={n:>10,}  squigglepy idiom at its measured {rate:,.0f} draws/s: {n / rate:,.0f} s; "
                   f"dieroll measured {t_d:.2f} s; ratio {n / rate / t_d:,.0f}x (extrapolated: one Python "
                   "call per draw costs the same at any N)")

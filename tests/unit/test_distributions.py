@@ -194,11 +194,10 @@ def _by_block(code, params, aux, u):
 def test_block_sampling_equals_value_by_value(spec):
     # the sampler's block forms (family chosen outside the loop; normal scores
     # a block at a time) must give sample_z's and sample's numbers bit for bit
-    by_block = _by_block
     s = build(spec).kernel_spec()
     rng = np.random.default_rng(4)
     u = np.concatenate([rng.random(5_000), [1e-300, 1e-12, 0.5, 1 - 2**-53]])
-    got, by_z = by_block(s.code, s.params, s.aux, u)
+    got, by_z = _by_block(s.code, s.params, s.aux, u)
     ref = np.array([sample_z(s.code, s.params, s.aux, 0, ndtri(float(x))) for x in u])
     assert np.array_equal(got, ref)
     if by_z:  # then the sampler may use it in place of sample(u)

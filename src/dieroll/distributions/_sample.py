@@ -77,13 +77,12 @@ def takes_z(code, params):
 def sample_z(code, params, aux, o, z):
     """Draw from a normal score ``z``: skips the ``ndtr``/``ndtri`` round trip for
     untruncated normal, lognormal and tabulated families."""
-    if params[6] == 0.0 and params[7] == 1.0:
+    if takes_z(code, params):
         if code == NORMAL:
             return params[0] + params[1] * z
         if code == LOGNORMAL:
             return math.exp(params[0] + params[1] * z)
-        if code == TABLE:
-            return params[2] + params[3] * _table(aux, o, int(params[1]), z)
+        return params[2] + params[3] * _table(aux, o, int(params[1]), z)  # TABLE
     u = min(max(ndtr(z), 1e-300), 1.0 - 1.1102230246251565e-16)
     return sample(code, params, aux, o, u)
 

@@ -115,16 +115,14 @@ def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum,
         # from a normal score: the copula's, or ndtri of the value uniforms
         # when every claim takes one
         a = cop_of[s]
-        by_z = True
-        for c in range(sc_ncl[s]):
-            by_z = by_z and takes_z(code[sc_first[s] + c], params[sc_first[s] + c])
         if a >= 0:
-            z = zb[m + a]
+            z, by_z = zb[m + a], True
         else:
-            z = zs
+            z, by_z = zs, True
+            for c in range(sc_ncl[s]):
+                by_z = by_z and takes_z(code[sc_first[s] + c], params[sc_first[s] + c])
             if by_z:
                 ndtri_block(uv[s], zs, nb)
-        by_z = by_z or a >= 0
         if sc_ncl[s] == 1:
             # one claim: its distribution is taken out of the loop (a row view
             # of ``params`` made per draw costs more than most inverse CDFs)
