@@ -4,12 +4,12 @@ The public API, used by both the command line and notebooks.
 """
 __version__ = "0.1.0"
 
-from .errors import DierollError, PriorsError, Problem, RunError, RunStoreError
+from .errors import DierollError, Interrupted, PriorsError, Problem, RunError, RunStoreError
 from .priors import PriorSet, extend_priors, load_priors
 from .api import Result, reweight, run, run_to_folder
 from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
-from .store import Run, list_runs, open_run
+from .store import Run, clean, leftovers, list_runs, open_run
 from .model import MODEL
 from . import plot
 
@@ -21,9 +21,9 @@ __all__ = [
     # disputes
     "disputes", "reweight", "sweep", "sensitivity",
     # runs on disk
-    "open_run", "list_runs", "Run",
+    "open_run", "list_runs", "leftovers", "clean", "Run",
     # charts
     "plot",
     # errors
-    "DierollError", "PriorsError", "Problem", "RunError", "RunStoreError",
+    "DierollError", "PriorsError", "Problem", "RunError", "RunStoreError", "Interrupted",
 ]

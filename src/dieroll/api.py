@@ -91,21 +91,32 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
     command = command_line()
 
     def fill(tmp):
-        with open(os.path.join(tmp, PRIORS), "w") as fh:
-            fh.write(f"# Resolved priors of run {name!r} (extends merged), sha256 {prior.sha256}\n")
-            fh.write(prior.text)
         from .model import MODEL
+        from .store.files import check_free, human_bytes, write_bytes
+        from .store.commit import crash_point
+        from .store.folder import check_stop
+        write_bytes(os.path.join(tmp, PRIORS),
+                    (f"# Resolved priors of run {name!r} (extends merged), sha256 {prior.sha256}\n"
+                     + prior.text).encode())
         layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
         writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL, layout) if keep_draws else None
+        n = prior.run.draws if draws is None else int(draws)
+        if writer:  # refuse before sampling a run whose kept draws cannot fit
+            bpd = writer.bytes_per_draw()
+            check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")
         sim = simulate(prior, MODEL, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                        on_chunk=writer.add if writer else None, progress=progress, layout=layout)
         if writer:
             writer.flush()
+        crash_point("draws-written")
+        check_stop()
         ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
-        ds.to_netcdf(os.path.join(tmp, SUMMARY), engine="h5netcdf")
+        write_bytes(os.path.join(tmp, SUMMARY), ds.to_netcdf(engine="h5netcdf"))
+        crash_point("summary-written")
+        check_stop()
         if charts:
             from .plot.render import default_charts
-            default_charts(ds, tmp, os.path.join(runs_dir, name))
+            default_charts(ds, tmp, os.path.join(runs_dir, name), write=write_bytes, between=check_stop)
         return {"title": prior.run.title, "draws": sim.draws, "seed": str(sim.seed),
                 "priors_file": os.path.relpath(priors_path), "priors_sha256": prior.sha256,
                 "seconds": round(sim.seconds, 3), "engine": sim.settings, "keep_draws": keep_draws}

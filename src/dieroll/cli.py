@@ -1,4 +1,4 @@
-"""The ``dieroll`` command line: run, check, describe, list, show, chart, compare, disputes.
+"""The ``dieroll`` command line: run, check, describe, list, clean, show, chart, compare, disputes.
 
 Every command uses the same public API as notebooks.  Errors print as plain
 messages (a priors error lists every problem) and exit with status 2; Ctrl-C
@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from .errors import DierollError, PriorsError
+from .errors import DierollError, Interrupted, PriorsError
 
 __all__ = ["main"]
 
@@ -76,11 +76,19 @@ def _stop_at_next_chunk(signum, frame):
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _terminate(signum, frame):
+    """SIGTERM: stop now (between Python steps), cleaning up as Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 def cmd_run(args) -> int:
     import signal
 
     from .api import run_to_folder
+    from .engine.simulate import STOP
+    STOP.clear()
     signal.signal(signal.SIGINT, _stop_at_next_chunk)
+    signal.signal(signal.SIGTERM, _terminate)
     path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws, seed=args.seed,
                          force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                          threads=args.threads, chunk_size=args.chunk_size)
@@ -92,14 +100,45 @@ def cmd_run(args) -> int:
 
 def cmd_list(args) -> int:
     from .store import list_runs
-    runs = list_runs(args.runs_dir)
+    from .store.files import human_bytes
+    from .text import printable
+    runs = list_runs(args.runs_dir, verify=not args.quick)
     if not runs:
         print(f"no runs in {args.runs_dir}/")
         return 0
-    print(f"{'name':24} {'status':12} {'draws':>10} {'seed':>12}  {'completed (UTC)':20}  title")
+    print(f"{'name':24} {'status':12} {'draws':>10} {'seed':>12}  {'completed (UTC)':20}  {'size':>10}  title")
+    left = 0
     for r in runs:
-        draws = f"{r['draws']:,}" if isinstance(r["draws"], int) else str(r["draws"])
-        print(f"{r['name']:24} {r['status']:12} {draws:>10} {str(r['seed']):>12}  {r['date']:20}  {r['title']}")
+        draws = f"{r['draws']:,}" if isinstance(r["draws"], int) else printable(str(r["draws"]), 10)
+        title = printable(r["title"], 60) if r["status"] in ("complete", "unverified") else printable(r["note"], 200)
+        print(f"{printable(r['name'], 40):24} {r['status']:12} {draws:>10} {printable(str(r['seed']), 12):>12}  "
+              f"{printable(r['date'], 20):20}  {human_bytes(r['bytes']):>10}  {title}")
+        if r["status"] == "leftover":
+            left += r["bytes"]
+    n_left = sum(r["status"] == "leftover" for r in runs)
+    if n_left:
+        print(f"\n{n_left} leftover folder{'s' if n_left > 1 else ''} from interrupted runs ({human_bytes(left)}): "
+              "`dieroll clean` removes them")
+    if args.quick:
+        print("\n--quick: files checked by name, type and size only, not by SHA-256 (status 'unverified')")
+    return 0
+
+
+def cmd_clean(args) -> int:
+    from .store.files import human_bytes
+    from .store.folder import clean
+    from .text import printable
+    done = clean(args.runs_dir, dry_run=args.dry_run)
+    if not done:
+        print(f"nothing to clean in {args.runs_dir}/")
+        return 0
+    freed = 0
+    for d in done:
+        print(f"{d['action']:22} {printable(d['name'], 120)}  ({d['kind']}, {human_bytes(d['bytes'])})")
+        if d["action"] == "removed":
+            freed += d["bytes"]
+    if not args.dry_run:
+        print(f"freed {human_bytes(freed)}; complete runs are never touched")
     return 0
 
 
@@ -126,8 +165,9 @@ def cmd_show(args) -> int:
             want.append(t)
     else:
         want = [t for t in times if str(t)[5:7] == "12"] or [times[-1]]
-    print(f"{run.manifest.get('title', '')} — {run.path} — N = {run.manifest.get('draws'):,}, "
-          f"seed {run.manifest.get('seed')}")
+    from .text import printable
+    print(f"{printable(run.manifest.get('title', ''), 200)} — {printable(run.path)} — "
+          f"N = {run.manifest.get('draws'):,}, seed {printable(str(run.manifest.get('seed')), 30)}")
     rows = [("china_total", {"metric": "inference"}, "China, inference (H100e)"),
             ("china_total", {"metric": "training"}, "China, training (H100e)"),
             ("us_total", {}, "United States (H100e)"),
@@ -318,8 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("describe", help="list every quantity the model reads and every output")
     d.set_defaults(func=cmd_describe)
-    ls = sub.add_parser("list", help="list runs")
+    ls = sub.add_parser("list", help="list runs (each verified against its manifest) and leftovers of "
+                        "interrupted runs")
+    ls.add_argument("--quick", action="store_true",
+                    help="check files by name, type and size only, not SHA-256 (default: verify every byte)")
     ls.set_defaults(func=cmd_list)
+    cl = sub.add_parser("clean", help="remove what interrupted runs left behind (never a complete run)")
+    cl.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    cl.set_defaults(func=cmd_clean)
     s = sub.add_parser("show", help="key quantiles of a run at chosen dates")
     s.add_argument("run")
     s.add_argument("--at", nargs="+", metavar="YYYY-MM")
@@ -367,6 +413,9 @@ def main(argv=None) -> int:
     except DierollError as exc:
         print(f"dieroll: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"dieroll: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("dieroll: interrupted; no run was written", file=sys.stderr)
         return 130

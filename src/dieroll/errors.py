@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DierollError", "PriorsError", "Problem", "RunError", "RunStoreError"]
+__all__ = ["DierollError", "Interrupted", "PriorsError", "Problem", "RunError", "RunStoreError"]
 
 
 class DierollError(ValueError):
@@ -69,3 +69,11 @@ class RunError(DierollError):
 
 class RunStoreError(DierollError):
     """A run folder is missing, partial or corrupt."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run was stopped by Ctrl-C (or SIGTERM); the message says what was kept.
+
+    A :class:`KeyboardInterrupt`, so notebooks and callers treat it as one; the
+    command line prints its message and exits with status 130.
+    """

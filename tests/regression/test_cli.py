@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ..conftest import BASELINE, DATA, ROOT
 
 DIEROLL = [sys.executable, "-m", "dieroll.cli"]
@@ -58,7 +60,8 @@ def test_run_list_show_chart(tmp_path):
     assert r.returncode == 2 and "nope" in r.stderr
 
 
-def test_ctrl_c_stops_cleanly(tmp_path):
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_and_sigterm_stop_cleanly(tmp_path, signame):
     import signal
     import time
     proc = subprocess.Popen(DIEROLL + ["--runs-dir", str(tmp_path), "run", BASELINE, "--name", "c",
@@ -67,10 +70,11 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     while time.time() < deadline and not any(n.startswith(".tmp-c") for n in os.listdir(tmp_path)):
         time.sleep(0.05)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signame))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130
-    assert err.strip().splitlines()[-1] == "dieroll: interrupted; no run was written"
+    assert err.strip().splitlines()[-1] == ("dieroll: interrupted while sampling and writing the run; "
+                                            "the temporary folder was removed and no run was written")
     assert "Traceback" not in err
     assert os.listdir(tmp_path) == []
 

@@ -94,7 +94,7 @@ def test_sigkill_mid_run_leaves_no_complete_run(tmp_path):
     proc.wait()
     runs = {r["name"]: r["status"] for r in list_runs(str(tmp_path))}
     assert runs.pop("other") == "complete"
-    assert "victim" not in runs and all(s == "interrupted" for s in runs.values())
+    assert "victim" not in runs and runs and all(s == "leftover" for s in runs.values())
     assert {f: open(os.path.join(other, f), "rb").read() for f in before} == before
     with pytest.raises(RunStoreError):
         open_run(os.path.join(tmp_path, "victim"))
@@ -135,6 +135,6 @@ def test_corrupt_and_partial_runs_are_named(tmp_path, small_run):
 
 
 def test_bad_run_names_are_refused(tmp_path):
-    for name in ("../escape", ".hidden", "a/b", "x" * 101):
+    for name in ("../escape", ".hidden", "a/b", "x" * 101, "trailing\n"):
         with pytest.raises(RunError, match="not allowed"):
             run_to_folder(BASELINE, runs_dir=str(tmp_path), name=name, draws=10, charts=False)

@@ -124,6 +124,29 @@ class _Buffers:
         return Chunk(first, sc, cl, kn, out, model)
 
 
+def _non_finite(model, prior, rows, first):
+    """Raise a RunError naming the first non-finite output: variable, labels, month and draw."""
+    bad = ~np.isfinite(rows)
+    draw = int(np.argmax(bad.any(axis=0)))
+    r = int(np.argmax(bad[:, draw]))
+    T = prior.run.n_steps
+    series, t = divmod(r, T)
+    for o in model.outputs:
+        if series < o.size:
+            labels, k = [], series
+            for d, lbl in reversed(o.dims):
+                k, j = divmod(k, len(lbl))
+                labels.insert(0, f"{d}={lbl[j]}")
+            where = o.name + (f"[{', '.join(labels)}]" if labels else "")
+            break
+        series -= o.size
+    month = str(prior.run.dates()[t])[:7]
+    raise RunError(f"{prior.path}: the model produced {rows[r, draw]} for {where} at {month}, draw "
+                   f"{first + draw:,}: an input is too large or too small for the model's arithmetic "
+                   f"(outputs are stored as float32, at most {float(np.finfo(RUN_DTYPE).max):.3g}); "
+                   f"check `dieroll.evaluate(prior, draws=1, first={first + draw})` for the inputs of that draw")
+
+
 def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, first: int = 0,
              seed: int | None = None) -> Chunk:
     """Sample and run draws ``first .. first + draws - 1`` and return every number.
@@ -228,6 +251,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
                 raise KeyboardInterrupt
             pieces.append(bufs.chunk(model, layout, seed, abs0, f, min(chunk_size, npilot - f)).out.copy())
         pilot = np.concatenate(pieces, axis=2).reshape(model.n_series * T, npilot)
+        if not np.isfinite(pilot).all():
+            _non_finite(model, prior, pilot, 0)
         reducer = Reducer(pilot, th_rows, prior.run.quantiles, N)
         del pilot, pieces
         bar = None
@@ -241,7 +266,11 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
                     raise KeyboardInterrupt
                 n = min(chunk_size, N - first)
                 ch = bufs.chunk(model, layout, seed, abs0, first, n)
-                reducer.add(ch.out.reshape(model.n_series * T, n), first)
+                rows = ch.out.reshape(model.n_series * T, n)
+                reducer.add(rows, first)
+                # the reducer's run-wide min and max become inf or nan with any such value
+                if not (np.isfinite(reducer.vmin).all() and np.isfinite(reducer.vmax).all()):
+                    _non_finite(model, prior, rows, first)
                 if on_chunk is not None:
                     on_chunk(ch)
                 if bar is not None:

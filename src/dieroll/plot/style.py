@@ -65,9 +65,13 @@ def footnote(fig, text: str) -> None:
     fig.text(0.01, y, text, ha="left", va="top", fontsize=6.5, color="#666666", wrap=False)
 
 
-def save(fig, path: str, attrs: dict, command: str, title: str) -> list[str]:
+def save(fig, path: str, attrs: dict, command: str, title: str, write=None) -> list[str]:
     """Save ``fig`` to ``path`` for each extension given (``fan.png,svg,pdf``-style
-    paths are expanded by the caller) with provenance in the file metadata."""
+    paths are expanded by the caller) with provenance in the file metadata.
+
+    ``write(path, data)``, when given, is called with the rendered bytes instead
+    of matplotlib writing the file (the run store checks the free space first).
+    """
     desc = provenance_text(attrs, command).replace("\n", " | ")
     ext = os.path.splitext(path)[1].lower()
     if ext == ".png":
@@ -82,5 +86,11 @@ def save(fig, path: str, attrs: dict, command: str, title: str) -> list[str]:
     else:
         meta = None
     with style(), mpl.rc_context({"pdf.fonttype": 42, "svg.hashsalt": "dieroll"}):
-        fig.savefig(path, metadata=meta)
+        if write is None:
+            fig.savefig(path, metadata=meta)
+        else:
+            import io
+            buf = io.BytesIO()
+            fig.savefig(buf, format=ext[1:], metadata=meta)
+            write(path, buf.getbuffer())
     return [path]

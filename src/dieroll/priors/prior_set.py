@@ -111,7 +111,14 @@ class RunSettings:
     def dates(self) -> np.ndarray:
         """First day of each month in the run window, as ``datetime64[ns]``."""
         m0 = np.datetime64(f"{self.start.year:04d}-{self.start.month:02d}", "M")
-        return (m0 + np.arange(self.n_steps)).astype("datetime64[D]").astype("datetime64[ns]")
+        months = m0 + np.arange(self.n_steps)
+        out = months.astype("datetime64[D]").astype("datetime64[ns]")
+        # datetime64[ns] wraps silently outside 1677-09 .. 2262-04: never relabel a month
+        if not np.array_equal(out.astype("datetime64[M]"), months):
+            from ..errors import RunError
+            raise RunError(f"the run window {self.start} .. {self.end} cannot be held by the time axis "
+                           "(datetime64[ns], 1678-01 .. 2262-03)")
+        return out
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ import calendar
 import copy
 import datetime as dt
 import difflib
+import math
 import re
 
+import numpy as np
 import tomli_w
 
 from ..catalog import InputSpec
@@ -32,6 +34,8 @@ _INTERP = ("linear", "log", "step")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 MAX_DRAWS = 10**10
+#: Dates the run window may span: what datetime64[ns] holds (1677-09-21 .. 2262-04-11), in whole months.
+TIME_AXIS = (dt.date(1678, 1, 1), dt.date(2262, 3, 31))
 
 
 def _suggest(word, options) -> str:
@@ -117,6 +121,11 @@ def _run(r, rep) -> RunSettings | None:
         rep("run.end", f"must be after run.start = {r['start']}", r["end"]); ok = False
     if ok and (r["end"].year - r["start"].year) > 100:
         rep("run.end", "the run window may span at most 100 years", r["end"]); ok = False
+    for k in ("start", "end"):
+        if ok and not (TIME_AXIS[0] <= r[k] <= TIME_AXIS[1]):
+            rep(f"run.{k}", f"must be from {TIME_AXIS[0]} to {TIME_AXIS[1]}: the run's time axis is stored as "
+                "datetime64[ns] (as xarray and pandas hold it), which cannot represent other years", r[k])
+            ok = False
     if r.get("step", "month") != "month":
         rep("run.step", 'only "month" steps are supported', r.get("step")); ok = False
     if "draws" in r and not (isinstance(r["draws"], int) and not isinstance(r["draws"], bool)
@@ -149,7 +158,32 @@ def _run(r, rep) -> RunSettings | None:
                        seed=r["seed"], quantiles=quantiles, thresholds=thresholds)
 
 
+#: The most extreme probabilities the sampler's uniforms reach (53-bit, open interval).
+_TAILS = (2.0**-53, 1.0 - 2.0**-53)
+_F32_MAX = 3.4028234663852886e38
+
+
+def _check_tails(dist: Distribution, key, rep) -> bool:
+    """Refuse a distribution whose extreme draws are not finite numbers the float32 outputs can hold."""
+    import warnings
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ends = np.asarray(dist.ppf(np.array(_TAILS)), dtype=float)
+    except (ValueError, OverflowError, ZeroDivisionError, FloatingPointError):
+        ends = np.array([np.nan])
+    if np.all(np.isfinite(ends)) and np.all(np.abs(ends) <= _F32_MAX):
+        return True
+    bad = ends[~(np.isfinite(ends) & (np.abs(ends) <= _F32_MAX))][0]
+    rep(key, f"this {dist.describe()} reaches {bad:g} at its extreme tail (p = 2**-53 or 1 - 2**-53, the most "
+        f"extreme draws the sampler makes); every value must be finite and at most {_F32_MAX:.3g} in size "
+        "(outputs are float32): use smaller numbers, a narrower spread, or truncate = [lo, hi]", None)
+    return False
+
+
 def _check_range(dist: Distribution, spec: InputSpec | None, key, rep) -> bool:
+    if not _check_tails(dist, key, rep):
+        return False
     if spec is None:
         return True
     lo, hi = dist.support()
@@ -209,6 +243,11 @@ def _quantity(name, q, run, spec, rep):
     if claims is None or not ok:
         return None
     total = sum(c.weight for c in claims)
+    if not math.isfinite(total):
+        rep(f"{key}.claims", "the claim weights add up to more than the largest number a float holds "
+            f"({', '.join(f'{c.id} = {c.weight:g}' for c in claims)}); weights are divided by their sum, so "
+            "scale them down (e.g. 0.6 and 0.4)", None)
+        return None
     claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, c.dist) for c in claims)
     out.update(claims=copy.deepcopy(q["claims"]))
     if "weights" in q:
@@ -272,6 +311,10 @@ def _claims(key, q, spec, rep):
         if not ok:
             return None
         out = [Claim(c.id, c.source, c.says, new.get(c.id, c.weight), c.dist) for c in out]
+        if not math.isfinite(sum(c.weight for c in out)):
+            rep(f"{key}.weights", "these weights add up to more than the largest number a float holds; "
+                "weights are divided by their sum, so scale them down (e.g. 0.6 and 0.4)", wt)
+            return None
         if not sum(c.weight for c in out) > 0:
             rep(f"{key}.weights", "at least one claim needs a positive weight", wt)
             return None

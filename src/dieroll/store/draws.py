@@ -8,6 +8,8 @@ float32 ``(draw, *extra, time)``.  Written chunk by chunk, compressed.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import xarray as xr
 
@@ -81,10 +83,23 @@ class DrawsWriter:
                                           {"units": o.units, "long_name": o.long_name}).transpose("draw", ...)
         return xr.Dataset(inputs, coords=icoords), xr.Dataset(outputs, coords=ocoords)
 
+    def bytes_per_draw(self) -> int:
+        """Uncompressed bytes one draw takes in ``draws.zarr`` (an upper bound on what is written)."""
+        L = self.layout
+        n_claims = sum(1 for name in L.scalar_names if len(self.prior.quantities[name].claims) > 1)
+        return 8 + 8 * L.n_scalars + n_claims + 8 * L.n_knots + 4 * self.model.n_series * len(self.time)
+
     def flush(self) -> None:
-        """Write what is buffered."""
+        """Write what is buffered (after checking the free space and for Ctrl-C)."""
         if not self._pending:
             return
+        if self._memory is None:
+            from .files import check_free
+            from .folder import check_stop
+            check_stop()
+            n = self._n_pending
+            check_free(os.path.dirname(os.path.abspath(self.path)), n * self.bytes_per_draw(),
+                       f"draws.zarr (the next {n:,} draws)")
         prior_ds, pred_ds = self._datasets()
         self._pending, self._n_pending = [], 0
         if self._memory is not None:

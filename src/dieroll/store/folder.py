@@ -1,32 +1,50 @@
 """The run folder: ``runs/<name>/`` with ``summary.nc``, ``manifest.json``,
 ``priors.toml``, optional ``draws.zarr`` and the charts.
 
-A run is written into a hidden temporary folder beside its target
-(``.tmp-<name>-<random>``) and renamed into place only when complete, so an
-interrupted run never looks finished and never touches other runs.  An
-existing run is replaced only with ``force=True``, and only once the new run is
-complete (the old one is renamed aside, the new one moved in, the old one
-deleted).
+How a run is written (every step is a named crash point, see
+:func:`~dieroll.store.commit.crash_point`, and ``docs/reliability.md``):
+
+1. the name is reserved (:class:`~dieroll.store.reserve.Reservation`) before
+   anything is sampled: a second run under the same name is refused at once;
+2. an existing run is refused unless ``force``;
+3. the files are written into a hidden ``.tmp-<name>-<hex>`` folder beside the
+   target, each checked against the free space first;
+4. the manifest (every file, ``draws.zarr`` included, with size and SHA-256)
+   is written last, so a folder without it is never complete;
+5. the folder is put in place in one atomic step (:mod:`~dieroll.store.commit`);
+   a replaced run is swapped out and then removed, its manifest first.
+
+Ctrl-C (or SIGTERM through the CLI) at any step before 5 removes the temporary
+folder and leaves any existing run untouched; a crash (SIGKILL, power) leaves
+a hidden leftover that :func:`leftovers` finds and :func:`clean` removes.
 """
 from __future__ import annotations
 
-import hashlib
+import io
 import json
 import os
 import re
-import shutil
-import tempfile
+import secrets
 from dataclasses import dataclass
 
 import xarray as xr
 
-from ..errors import RunError, RunStoreError
+from ..errors import Interrupted, RunError, RunStoreError
+from ..text import printable
+from . import commit as _commit
+from .files import disk_error, remove_tree, tree_size, write_bytes
+from .manifest import (DRAWS, FORMAT, MANIFEST, PRIORS, SUMMARY, file_entries, read_manifest,
+                       read_verified, verify_entries)
 from .provenance import command_line, git_commit, now_utc, version
+from .reserve import LOCK_PREFIX, Reservation, holder, is_held, lock_path
 
-__all__ = ["Run", "list_runs", "open_run", "write_run_folder", "MANIFEST", "SUMMARY", "DRAWS", "PRIORS"]
+__all__ = ["Run", "check_name", "clean", "leftovers", "list_runs", "open_run", "write_run_folder",
+           "MANIFEST", "SUMMARY", "DRAWS", "PRIORS"]
 
-MANIFEST, SUMMARY, DRAWS, PRIORS = "manifest.json", "summary.nc", "draws.zarr", "priors.toml"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
+_HIDDEN = (".tmp-", ".old-")
+#: summary.nc is read into memory (and hashed) whole: no larger than this.
+MAX_SUMMARY_BYTES = 1 << 30
 
 
 @dataclass
@@ -55,128 +73,182 @@ class Run:
         return os.path.basename(os.path.normpath(self.path))
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check_name(name: str) -> str:
-    """Validate a run name (letters, digits, ``_ . -``; no path separators)."""
-    if not _NAME.match(name or ""):
-        raise RunError(f"run name {name!r} is not allowed: use letters, digits, '_', '.' or '-' "
-                       "(up to 100 characters, not starting with '.')")
+    """Validate a run name: letters, digits and ``_ . -``, up to 100, not starting with ``.``.
+
+    The whole name must match (a trailing newline or space is refused).
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.endswith("."):
+        raise RunError(f"run name {printable(repr(name), 120)} is not allowed: use letters, digits, '_', '.' "
+                       "or '-' (up to 100 characters, not starting or ending with '.', no spaces or "
+                       "control characters)")
     return name
 
 
+def _stop_requested() -> bool:
+    from ..engine.simulate import STOP
+    return STOP.is_set()
+
+
+def check_stop() -> None:
+    """Raise ``KeyboardInterrupt`` if a Ctrl-C asked the run to stop (checked between steps)."""
+    if _stop_requested():
+        raise KeyboardInterrupt
+
+
+def _make_tmp(runs_dir: str, name: str) -> str:
+    while True:
+        p = os.path.join(runs_dir, f".tmp-{name}-{secrets.token_hex(4)}")
+        try:
+            os.mkdir(p, 0o755)
+            return p
+        except FileExistsError:
+            continue
+
+
+def _remove_replaced(path: str) -> None:
+    """Remove a swapped-out run, its manifest first (so no part of it looks complete)."""
+    try:
+        os.unlink(os.path.join(path, MANIFEST))
+    except OSError:
+        pass
+    _commit.crash_point("removing-replaced")
+    remove_tree(path)
+
+
+def _fields_manifest(name, fields, files) -> bytes:
+    manifest = {"name": name, "status": "complete", "format": FORMAT, "dieroll_version": version(),
+                "git_commit": git_commit(), "command": command_line(), "completed_at": now_utc(),
+                **fields, "files": files}
+    return (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode()
+
+
 def write_run_folder(runs_dir: str, name: str, fill, *, force: bool = False) -> str:
-    """Create ``runs_dir/name`` atomically.
+    """Create ``runs_dir/name`` atomically and exclusively.
 
     Parameters
     ----------
     runs_dir, name : str
     fill : callable
-        ``fill(tmpdir) -> dict`` writes the run's files into ``tmpdir`` and returns
-        the manifest fields to record.
+        ``fill(tmpdir) -> dict`` writes the run's files into ``tmpdir`` (the
+        simulation runs inside it, after the name is reserved) and returns the
+        manifest fields to record.
     force : bool
-        Replace an existing run (only once the new one is complete).
+        Replace an existing run, in one atomic step once the new one is complete.
 
     Returns
     -------
     str
         The run's path.
+
+    Raises
+    ------
+    dieroll.errors.RunError
+        The name is not allowed, exists (without ``force``) or is taken by a run
+        in progress (refused before ``fill`` is called).
+    dieroll.errors.RunStoreError
+        The disk is full or not writable (the temporary folder is removed).
+    dieroll.errors.Interrupted
+        Ctrl-C: the temporary folder is removed, an existing run is untouched.
     """
     check_name(name)
-    os.makedirs(runs_dir, exist_ok=True)
-    target = os.path.join(runs_dir, name)
-    if os.path.exists(target) and not force:
-        raise RunError(f"run {target!r} already exists; choose another --name or pass --force to replace it")
-    tmp = tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=runs_dir)
     try:
-        fields = fill(tmp)
-        files = {}
-        for root, _, names in os.walk(tmp):
-            for f in names:
-                p = os.path.join(root, f)
-                rel = os.path.relpath(p, tmp)
-                if not rel.startswith(DRAWS):
-                    files[rel] = _sha256(p)
-        manifest = {"name": name, "status": "complete", "dieroll_version": version(),
-                    "git_commit": git_commit(), "command": command_line(), "completed_at": now_utc(),
-                    **fields, "files": dict(sorted(files.items()))}
-        with open(os.path.join(tmp, MANIFEST), "w") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        if os.path.exists(target):
-            old = tempfile.mkdtemp(prefix=f".old-{name}-", dir=runs_dir)
-            os.rmdir(old)
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        os.makedirs(runs_dir, exist_ok=True)
+    except OSError as exc:
+        raise disk_error(exc, f"the runs folder {runs_dir!r}", runs_dir) from None
+    target = os.path.join(runs_dir, name)
+    try:
+        res = Reservation(runs_dir, name)
+    except OSError as exc:
+        raise disk_error(exc, f"the lock for run {name!r}", runs_dir) from None
+    with res:
+        restored = recover(runs_dir, name)
+        existed = os.path.lexists(target)
+        if existed and not force:
+            extra = " (restored from an interrupted --force replacement)" if restored else ""
+            raise RunError(f"run {target!r} already exists{extra}; choose another --name or pass --force "
+                           "to replace it")
+        if existed and (os.path.islink(target) or not os.path.isdir(target)):
+            raise RunError(f"{target!r} exists and is not a run folder (a file or a link); remove it yourself")
+        _commit.crash_point("reserved")
+        try:
+            tmp = _make_tmp(runs_dir, name)
+        except OSError as exc:
+            raise disk_error(exc, "the temporary run folder", runs_dir) from None
+        res.note(tmp=tmp)
+        committed, stage = False, "sampling and writing the run"
+        try:
+            _commit.crash_point("tmp-created")
+            fields = fill(tmp)
+            stage = "writing the manifest"
+            check_stop()
+            _commit.crash_point("files-written")
+            files = file_entries(tmp)
+            write_bytes(os.path.join(tmp, MANIFEST), _fields_manifest(name, fields, files))
+            _commit.crash_point("manifest-written")
+            check_stop()
+            aside = os.path.join(runs_dir, f".old-{name}-{secrets.token_hex(4)}")
+            stage = "putting the run in place"
+            old = _commit.exchange(tmp, target, aside) if existed else _commit.move_new(tmp, target)
+            committed = True
+            _commit.crash_point("committed")
+            if existed:
+                stage = "removing the replaced run"
+                _remove_replaced(old)
+        except KeyboardInterrupt:
+            if committed:
+                raise Interrupted(f"interrupted while {stage}; the new run is complete at {target}; "
+                                  "`dieroll clean` removes what is left of the old one") from None
+            remove_tree(tmp)
+            kept = f"the existing run {target!r} is unchanged" if existed else "no run was written"
+            raise Interrupted(f"interrupted while {stage}; the temporary folder was removed and {kept}") from None
+        except OSError as exc:
+            if committed:
+                raise
+            remove_tree(tmp)
+            raise disk_error(exc, f"run {name!r}", runs_dir) from None
+        except BaseException:
+            if not committed:
+                remove_tree(tmp)
+            raise
     return target
 
 
-def _read_manifest(path: str) -> dict:
-    mp = os.path.join(path, MANIFEST)
-    if not os.path.isdir(path):
-        raise RunStoreError(f"{path!r} is not a run folder (no such directory)")
-    if not os.path.exists(mp):
-        raise RunStoreError(f"{path!r} is not a complete run: {MANIFEST} is missing "
-                            "(the run was interrupted or this is not a run folder)")
-    try:
-        with open(mp) as fh:
-            m = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise RunStoreError(f"{mp!r} is not valid JSON: {exc}") from None
-    if not isinstance(m, dict) or m.get("status") != "complete":
-        raise RunStoreError(f"{mp!r} does not mark a complete run (status {m.get('status') if isinstance(m, dict) else m!r})")
-    return m
-
-
+# --------------------------------------------------------------------- reading
 def open_run(path: str | os.PathLike, *, verify: bool = True) -> Run:
-    """Open a run folder.
+    """Open a run folder, checking every file against its manifest first.
 
     Parameters
     ----------
     path : str or path-like
         The run folder (``runs/<name>``).
     verify : bool
-        Check every recorded file's SHA-256 against the manifest.
+        Compare every file's SHA-256 (``draws.zarr`` included) with the
+        manifest.  Without it, names, file types and sizes are still checked.
 
     Returns
     -------
     Run
-        ``summary`` loaded into memory; per-draw data opened lazily.
+        ``summary`` loaded into memory (parsed from the very bytes that were
+        hashed); per-draw data opened lazily.
 
     Raises
     ------
     dieroll.errors.RunStoreError
-        When the folder is missing, partial or corrupt, naming what is wrong.
+        When the folder is missing, partial, corrupt or hostile (an entry
+        outside it, a link, a device), naming the file.
     """
     path = os.fspath(path)
-    m = _read_manifest(path)
-    files = m.get("files", {})
-    for rel, digest in files.items():
-        p = os.path.join(path, rel)
-        if not os.path.exists(p):
-            raise RunStoreError(f"{path!r}: {rel} is listed in the manifest but missing")
-        if verify and _sha256(p) != digest:
-            raise RunStoreError(f"{path!r}: {rel} does not match its SHA-256 in the manifest (modified or corrupt)")
+    m = read_manifest(path)
+    checked = verify_entries(path, m, hashes=verify, later=(SUMMARY,))
     sp = os.path.join(path, SUMMARY)
-    if not os.path.exists(sp):
-        raise RunStoreError(f"{path!r}: {SUMMARY} is missing")
+    digest, size = checked[SUMMARY]
+    data = read_verified(path, SUMMARY, (digest if verify else None, size), MAX_SUMMARY_BYTES)
     try:
-        with xr.open_dataset(sp, engine="h5netcdf") as ds:
+        with xr.open_dataset(io.BytesIO(data), engine="h5netcdf") as ds:
             summary = ds.load()
     except Exception as exc:  # h5py raises many kinds on corrupt files
-        raise RunStoreError(f"{sp!r} cannot be read as netCDF: {exc}") from None
+        raise RunStoreError(f"{sp!r} cannot be read as netCDF: {printable(str(exc), 160)}") from None
     prior = pred = None
     dp = os.path.join(path, DRAWS)
     if os.path.exists(dp):
@@ -184,35 +256,169 @@ def open_run(path: str | os.PathLike, *, verify: bool = True) -> Run:
             prior = xr.open_zarr(dp, group="prior", consolidated=False)
             pred = xr.open_zarr(dp, group="prior_predictive", consolidated=False)
         except Exception as exc:
-            raise RunStoreError(f"{dp!r} cannot be read as zarr: {exc}") from None
+            raise RunStoreError(f"{dp!r} cannot be read as zarr: {printable(str(exc), 160)}") from None
+        n = int(m.get("draws", -1)) if isinstance(m.get("draws"), int) else -1
+        for group, ds in (("prior", prior), ("prior_predictive", pred)):
+            if ds.sizes.get("draw") != n:
+                raise RunStoreError(f"{dp!r}: group {group} holds {ds.sizes.get('draw')} draws, the run has {n}")
     return Run(path=path, manifest=m, summary=summary, prior=prior, prior_predictive=pred)
 
 
-def list_runs(runs_dir: str = "runs") -> list[dict]:
-    """Every run folder under ``runs_dir`` with title, draws, seed, date and status.
+# --------------------------------------------------------------------- listing
+def _parse_hidden(entry: str) -> tuple[str, str] | None:
+    """``('.tmp-', 'baseline')`` for ``.tmp-baseline-1a2b3c4d``; ``None`` for other names."""
+    for prefix in _HIDDEN:
+        if entry.startswith(prefix) and len(entry) > len(prefix) + 9 and entry[-9] == "-":
+            return prefix, entry[len(prefix):-9]
+    if entry.startswith(LOCK_PREFIX) and len(entry) > len(LOCK_PREFIX):
+        return LOCK_PREFIX, entry[len(LOCK_PREFIX):]
+    return None
 
-    Hidden temporary folders left by interrupted runs are listed with status
-    ``interrupted``; they never count as complete.
+
+def leftovers(runs_dir: str = "runs") -> list[dict]:
+    """What interrupted or killed runs left in ``runs_dir``, and what is in progress.
+
+    Returns
+    -------
+    list of dict
+        ``name`` (the hidden entry), ``run`` (the run name it belongs to),
+        ``kind`` (``temporary``, ``replaced`` or ``lock``), ``bytes``,
+        ``in_progress`` (a live run is writing it: never removed) and ``path``.
     """
     out = []
     if not os.path.isdir(runs_dir):
         return out
-    for name in sorted(os.listdir(runs_dir)):
-        path = os.path.join(runs_dir, name)
-        if not os.path.isdir(path):
+    live = {}
+    for entry in sorted(os.listdir(runs_dir)):
+        got = _parse_hidden(entry)
+        if got and got[0] == LOCK_PREFIX and is_held(os.path.join(runs_dir, entry)):
+            live[got[1]] = holder(os.path.join(runs_dir, entry)).get("tmp")
+    for entry in sorted(os.listdir(runs_dir)):
+        got = _parse_hidden(entry)
+        if got is None:
             continue
-        if name.startswith(".tmp-") or name.startswith(".old-"):
-            out.append({"name": name, "status": "interrupted", "title": "", "draws": "", "seed": "",
-                        "date": "", "path": path})
+        prefix, run = got
+        path = os.path.join(runs_dir, entry)
+        if prefix == LOCK_PREFIX:
+            kind, size, busy = "lock", 0, run in live
+        else:
+            kind = "temporary" if prefix == ".tmp-" else "replaced"
+            size = tree_size(path) if os.path.isdir(path) and not os.path.islink(path) else 0
+            busy = run in live and live[run] is not None and os.path.abspath(live[run]) == os.path.abspath(path)
+        out.append({"name": entry, "run": run, "kind": kind, "bytes": size, "in_progress": busy, "path": path})
+    return out
+
+
+def recover(runs_dir: str, name: str) -> bool:
+    """Move back a run that a two-step replacement (no atomic exchange) left aside.
+
+    Call with ``name`` reserved.  Returns whether a run was restored.
+    """
+    target = os.path.join(runs_dir, name)
+    if os.path.lexists(target) or not os.path.isdir(runs_dir):
+        return False
+    for entry in sorted(os.listdir(runs_dir)):
+        got = _parse_hidden(entry)
+        if got == (".old-", name):
+            old = os.path.join(runs_dir, entry)
+            try:
+                read_manifest(old)
+            except RunStoreError:
+                continue
+            os.rename(old, target)
+            return True
+    return False
+
+
+def clean(runs_dir: str = "runs", *, dry_run: bool = False) -> list[dict]:
+    """Remove what interrupted runs left behind; never a complete run, never a run in progress.
+
+    A run that a two-step replacement left aside (``.old-<name>-*``, with no run
+    under ``<name>``) is moved back, not removed.
+
+    Returns
+    -------
+    list of dict
+        The entries of :func:`leftovers` acted on, each with ``action``
+        (``removed``, ``restored``, ``skipped: in progress``).
+    """
+    done = []
+    for item in leftovers(runs_dir):
+        item = dict(item)
+        if item["in_progress"]:
+            item["action"] = "skipped: in progress"
+            done.append(item)
             continue
-        if name.startswith("."):
+        if dry_run:
+            item["action"] = "would remove"
+            done.append(item)
             continue
         try:
-            m = _read_manifest(path)
-            out.append({"name": name, "status": "complete", "title": m.get("title", ""),
-                        "draws": m.get("draws", ""), "seed": m.get("seed", ""),
-                        "date": m.get("completed_at", ""), "path": path})
-        except RunStoreError:
-            out.append({"name": name, "status": "incomplete", "title": "", "draws": "", "seed": "",
-                        "date": "", "path": path})
+            res = Reservation(runs_dir, item["run"]) if _NAME.fullmatch(item["run"]) else None
+        except RunError:
+            res = None  # another run holds the name now; its own folder is not this one
+        try:
+            if item["kind"] == "lock":
+                item["action"] = "removed" if res is not None else "skipped: in progress"
+            elif item["kind"] == "replaced" and res is not None and recover(runs_dir, item["run"]):
+                item["action"] = f"restored as {item['run']}"
+            elif os.path.lexists(item["path"]):
+                remove_tree(item["path"])
+                item["action"] = "removed"
+            else:
+                item["action"] = "gone"
+        finally:
+            if res is not None:
+                res.release()
+        done.append(item)
+    return done
+
+
+def list_runs(runs_dir: str = "runs", *, verify: bool = True) -> list[dict]:
+    """Every run folder under ``runs_dir`` with title, draws, seed, date and status.
+
+    Parameters
+    ----------
+    verify : bool
+        Check every file's SHA-256 before calling a run complete (``False``:
+        names, types and sizes only; the status says ``unverified``).
+
+    Returns
+    -------
+    list of dict
+        ``status`` is ``complete`` (verified), ``unverified`` (checked without
+        hashes), ``corrupt`` (``note`` says why), ``in progress`` (reserved by a
+        live run, not yet in place) or ``leftover`` (hidden, from an interrupted
+        run; ``bytes`` gives its size).
+    """
+    out = []
+    if not os.path.isdir(runs_dir):
+        return out
+    names = set()
+    for name in sorted(os.listdir(runs_dir)):
+        path = os.path.join(runs_dir, name)
+        if name.startswith(".") or not os.path.isdir(path):
+            continue
+        names.add(name)
+        row = {"name": name, "title": "", "draws": "", "seed": "", "date": "", "path": path, "note": "",
+               "bytes": tree_size(path)}
+        try:
+            m = read_manifest(path)
+            verify_entries(path, m, hashes=verify)
+            row.update(status="complete" if verify else "unverified", title=str(m.get("title", "")),
+                       draws=m.get("draws", ""), seed=m.get("seed", ""), date=str(m.get("completed_at", "")))
+        except RunStoreError as exc:
+            row.update(status="corrupt", note=str(exc))
+        if is_held(lock_path(runs_dir, name)):
+            row["note"] = (row["note"] + "; " if row["note"] else "") + "a replacement is being written"
+        out.append(row)
+    for item in leftovers(runs_dir):
+        if item["kind"] == "lock" and item["in_progress"] and item["run"] not in names:
+            out.append({"name": item["run"], "status": "in progress", "title": "", "draws": "", "seed": "",
+                        "date": "", "path": os.path.join(runs_dir, item["run"]), "bytes": 0,
+                        "note": "reserved by a live run"})
+        elif item["kind"] != "lock" and not item["in_progress"]:
+            out.append({"name": item["name"], "status": "leftover", "title": "", "draws": "", "seed": "",
+                        "date": "", "path": item["path"], "bytes": item["bytes"],
+                        "note": f"{item['kind']} folder of run {item['run']!r}; `dieroll clean` removes it"})
     return out

@@ -1,0 +1,27 @@
+"""Text read from files, made safe to print on a terminal."""
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["printable"]
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` with control and format characters escaped, cut to ``limit`` characters.
+
+    Terminal escape codes (``\\x1b[...``), carriage returns, newlines, NUL and
+    the bidirectional overrides (``\\u202e``) become visible escapes such as
+    ``\\x1b``, so a title or name read from a run folder cannot rewrite the
+    terminal or disguise itself.
+    """
+    text = str(text)
+    out = []
+    for ch in text[:limit]:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    if len(text) > limit:
+        out.append(f"… ({len(text) - limit} more characters)")
+    return "".join(out)
