@@ -175,7 +175,9 @@ def _check_tails(dist: Distribution, key, rep) -> bool:
     if np.all(np.isfinite(ends)) and np.all(np.abs(ends) <= _F32_MAX):
         return True
     bad = ends[~(np.isfinite(ends) & (np.abs(ends) <= _F32_MAX))][0]
-    rep(key, f"this {dist.describe()} reaches {bad:g} at its extreme tail (p = 2**-53 or 1 - 2**-53, the most "
+    with np.errstate(all="ignore"):
+        what = dist.describe()
+    rep(key, f"this {what} reaches {bad:g} at its extreme tail (p = 2**-53 or 1 - 2**-53, the most "
         f"extreme draws the sampler makes); every value must be finite and at most {_F32_MAX:.3g} in size "
         "(outputs are float32): use smaller numbers, a narrower spread, or truncate = [lo, hi]", None)
     return False

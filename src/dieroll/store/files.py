@@ -19,6 +19,8 @@ __all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "wr
 
 #: Space kept free beyond a file's own size (file-system metadata, the manifest).
 MARGIN = 1 << 20
+#: The system call that writes (a seam: tests replace it with one that fails part-way).
+_os_write = os.write
 
 
 def human_bytes(n: float) -> str:
@@ -90,7 +92,7 @@ def write_bytes(path: str, data: bytes | memoryview, what: str | None = None) ->
     try:
         done = 0
         while done < len(data):
-            done += os.write(fd, data[done:done + (8 << 20)])
+            done += _os_write(fd, data[done:done + (8 << 20)])
         os.fsync(fd)
     except OSError as exc:
         os.close(fd)
