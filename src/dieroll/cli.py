@@ -276,14 +276,15 @@ def cmd_disputes(args) -> int:
           f"{_fmt(a['p05_all'])}–{_fmt(a['p95_all'])} over {a['draws']:,} draws\n")
     print(f"{'quantity':22} {'claim':12} {'weight':>7} {'draws':>9} {'median':>9} {'90 % interval':>21} "
           f"{'narrows':>8}")
+    from .text import printable
     for q in table["quantity"].values:
         row = table.sel(quantity=q)
-        print(f"{q:22} impact {float(row['impact']):.1%} (expected narrowing if settled), "
+        print(f"{printable(q, 60):22} impact {float(row['impact']):.1%} (expected narrowing if settled), "
               f"medians differ by {_fmt(float(row['median_spread']))}")
         for i, cid in enumerate(row["claim_id"].values):
             if not cid:
                 continue
-            print(f"{'':22} {cid:12} {row['weight'].values[i]:>7.0%} {int(row['draws'].values[i]):>9,} "
+            print(f"{'':22} {printable(cid, 40):12} {row['weight'].values[i]:>7.0%} {int(row['draws'].values[i]):>9,} "
                   f"{_fmt(row['median'].values[i]):>9} {_fmt(row['p05'].values[i]):>10}–"
                   f"{_fmt(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
     if args.chart:

@@ -20,7 +20,7 @@ import ctypes.util
 import errno
 import os
 
-__all__ = ["CRASH_ENV", "crash_point", "exchange", "move_new", "exchange_supported"]
+__all__ = ["CRASH_ENV", "crash_point", "exchange", "move_new"]
 
 _AT_FDCWD = -100
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
@@ -70,18 +70,6 @@ def _renameat2(src: str, dst: str, flags: int) -> int:
 
 
 _UNSUPPORTED = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP)
-
-
-def exchange_supported(folder: str) -> bool:
-    """Whether the file system of ``folder`` swaps two folders atomically."""
-    import tempfile
-    a = tempfile.mkdtemp(prefix=".probe-", dir=folder)
-    b = tempfile.mkdtemp(prefix=".probe-", dir=folder)
-    try:
-        return _renameat2(a, b, _RENAME_EXCHANGE) == 0
-    finally:
-        os.rmdir(a)
-        os.rmdir(b)
 
 
 def move_new(tmp: str, target: str) -> None:
