@@ -95,9 +95,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         from .store.files import check_free, human_bytes, write_bytes
         from .store.commit import crash_point
         from .store.folder import check_stop
-        write_bytes(os.path.join(tmp, PRIORS),
-                    (f"# Resolved priors of run {name!r} (extends merged), sha256 {prior.sha256}\n"
-                     + prior.text).encode())
+        # exactly the resolved text, so that `sha256sum priors.toml` is the hash in the footnote and manifest
+        write_bytes(os.path.join(tmp, PRIORS), prior.text.encode())
         layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
         writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL, layout) if keep_draws else None
         n = prior.run.draws if draws is None else int(draws)

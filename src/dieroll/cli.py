@@ -148,21 +148,24 @@ def _resolve_run(arg, runs_dir):
     return os.path.join(runs_dir, arg)
 
 
+def _month(a, times, flag):
+    """``YYYY-MM`` as a time of the run, or a DierollError naming the flag and the run's window."""
+    import re
+    if not re.fullmatch(r"\d{4}-\d{2}", str(a)) or not 1 <= int(str(a)[5:]) <= 12:
+        raise DierollError(f"{flag} {a!r}: write dates as YYYY-MM")
+    t = np.datetime64(a, "M").astype("datetime64[ns]")
+    if not (times[0] <= t <= times[-1]):
+        raise DierollError(f"{flag} {a}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
+    return t
+
+
 def cmd_show(args) -> int:
     from .store import open_run
     run = open_run(_resolve_run(args.run, args.runs_dir))
     ds = run.summary
     times = ds["time"].values
     if args.at:
-        want = []
-        for a in args.at:
-            try:
-                t = np.datetime64(a, "M").astype("datetime64[ns]")
-            except ValueError:
-                raise DierollError(f"--at {a!r}: write dates as YYYY-MM") from None
-            if not (times[0] <= t <= times[-1]):
-                raise DierollError(f"--at {a}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
-            want.append(t)
+        want = [_month(a, times, "--at") for a in args.at]
     else:
         want = [t for t in times if str(t)[5:7] == "12"] or [times[-1]]
     from .text import printable
@@ -188,12 +191,19 @@ def _save_all(fig, out_dir, base, formats, attrs, cmd):
     import matplotlib.pyplot as plt
 
     from .plot.style import save
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise DierollError(f"--out {out_dir!r}: cannot create the folder ({exc.strerror})") from None
     written = []
     for fmt in formats.split(","):
         fmt = fmt.strip().lower()
         if fmt not in ("png", "svg", "pdf"):
             raise DierollError(f"--format {fmt!r}: choose from png, svg, pdf")
-        written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base)
+        try:
+            written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base)
+        except OSError as exc:
+            raise DierollError(f"cannot write {os.path.join(out_dir, f'{base}.{fmt}')!r}: {exc.strerror}") from None
     plt.close(fig)
     return written
 
@@ -208,9 +218,15 @@ def cmd_chart(args) -> int:
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
     ds = run.summary
-    if args.var not in ds:
-        outs = sorted(v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(("_error", "_mcse")))
+    outs = sorted(v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(("_error", "_mcse")))
+    if args.var not in outs:
         raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
+    extra = [d for d in ds[args.var].dims if d not in ("time", "quantile", "metric")]
+    if args.kind != "channels" and extra:
+        labels = "; ".join(f"{d}: {', '.join(map(str, ds[d].values))}" for d in extra)
+        plain = [v for v in outs if not [d for d in ds[v].dims if d not in ("time", "quantile", "metric")]]
+        raise DierollError(f"--var {args.var} has labels to choose from ({labels}), which this command cannot "
+                           f"select yet; chart one of {', '.join(plain)}, or --kind channels")
     cmd = chart_command(path, args.var, args.metric, args.log, args.kind)
     if args.kind == "fan":
         fig = fan_figure(ds, args.var, metric=args.metric, log=args.log, command=cmd)
@@ -227,6 +243,7 @@ def cmd_chart(args) -> int:
         if run.prior is None:
             raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
         at = args.at or "2026-12"
+        _month(at, ds["time"].values, "--at")
         if args.by and f"{args.by}_claim" not in run.prior:
             disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
             raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
@@ -423,6 +440,12 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("DIEROLL_DEBUG"):
+            raise
+        print(f"dieroll: internal error (a bug in dieroll, please report it): {type(exc).__name__}: "
+              f"{str(exc)[:300]}; run again with DIEROLL_DEBUG=1 for the traceback", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

@@ -117,7 +117,11 @@ def sweep(run, quantity: str, claim: str, var: str = "china_total", *, metric: s
     (the other claims share the rest in their original proportions)."""
     from ._draws import output_at
     y = output_at(run, var, metric, at)
-    ids, old, _ = claims_of(run)[quantity]
+    disputed = claims_of(run)
+    if quantity not in disputed:
+        raise DierollError(f"{quantity!r} is not a disputed quantity of this run; disputed: "
+                           f"{', '.join(disputed) or 'none'}")
+    ids, old, _ = disputed[quantity]
     if claim not in ids:
         raise DierollError(f"{quantity}: no claim {claim!r}; claims are {', '.join(ids)}")
     j = ids.index(claim)

@@ -105,7 +105,9 @@ def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
             knots = [(0.0, prior.run.start.year * 12 + prior.run.start.month - 1, q.claims[0].dist)]
             interp, rank = "step", 0.0
             if len(q.claims) > 1:
-                raise ValueError(f"{name}: competing claims are not supported on a path quantity")
+                from ..errors import RunError
+                raise RunError(f"quantities.{name}: competing claims are not supported on a quantity the model "
+                               "reads as a path")
         pa_first.append(len(specs))
         pa_nk.append(len(knots))
         pa_koff.append(koff)

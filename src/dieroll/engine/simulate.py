@@ -31,6 +31,8 @@ __all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFA
 STOP = threading.Event()
 
 DEFAULT_CHUNK_BYTES = 32 * 2**20
+#: The largest chunk a caller may ask for (its outputs are held in memory at once).
+MAX_CHUNK = 1 << 22
 #: Runs round each output to this type once, as stored draws are (see reduce.py).
 RUN_DTYPE = np.dtype(np.float32)
 
@@ -234,7 +236,15 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     if chunk_size is None:
         chunk_size = max(256, DEFAULT_CHUNK_BYTES // (RUN_DTYPE.itemsize * model.n_series * T) // 256 * 256)
-    chunk_size = int(min(max(chunk_size, 1), N))
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or \
+            not 1 <= chunk_size <= MAX_CHUNK:
+        raise RunError(f"chunk size must be a whole number of draws from 1 to {MAX_CHUNK:,}, got {chunk_size!r}")
+    chunk_size = int(min(chunk_size, N))
+    most = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or not 1 <= threads <= most):
+        raise RunError(f"threads must be a whole number from 1 to {most} (the cores numba may use here), "
+                       f"got {threads!r}")
     threads = numba.get_num_threads() if threads is None else int(threads)
     if layout is None:
         layout = build_layout(prior, model.scalar_names, model.path_names)

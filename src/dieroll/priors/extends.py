@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 
@@ -50,11 +51,27 @@ class Merged:
     docs: dict[str, Document] = field(default_factory=dict)
 
 
+#: The largest priors file read (the baseline is about 25 kB).
+MAX_FILE_BYTES = 4 << 20
+
+
 def read_document(path: str, report) -> Document | None:
     """Read and parse one file; report unreadable or malformed TOML."""
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            report(path, "", "not a regular file (a device, pipe or folder): a priors file must be a TOML "
+                   "file", None, None)
+            return None
+        if st.st_size > MAX_FILE_BYTES:
+            report(path, "", f"is {st.st_size:,} bytes; a priors file may be at most {MAX_FILE_BYTES:,}",
+                   None, None)
+            return None
         with open(path, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            report(path, "", f"grew past {MAX_FILE_BYTES:,} bytes while being read", None, None)
+            return None
     except FileNotFoundError:
         report(path, "", "file not found", None, None)
         return None

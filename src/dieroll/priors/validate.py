@@ -54,6 +54,48 @@ def _text(v):
     return isinstance(v, str) and v.strip() != ""
 
 
+#: The longest string a priors file may hold (a title, a source, a claim's words, notes).
+MAX_STRING = 10_000
+
+
+def _check_strings(node, key, rep) -> None:
+    """Report every string (keys included) with control characters or longer than :data:`MAX_STRING`.
+
+    Newlines and tabs are allowed (multi-line notes); NUL, escape codes, other
+    control characters and bidirectional overrides are not: they end up in
+    charts, netCDF attributes and terminals.
+    """
+    import unicodedata
+
+    def bad(s):
+        if len(s) > MAX_STRING:
+            return f"is {len(s):,} characters long; at most {MAX_STRING:,} are allowed"
+        for i, ch in enumerate(s):
+            if ch in "\n\t":
+                continue
+            if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+                return (f"holds the control character {ch.encode('unicode_escape').decode('ascii')} at "
+                        f"position {i}; only printable text, newlines and tabs are allowed")
+        return None
+
+    if isinstance(node, dict):
+        for k, v in node.items():
+            sub = f"{key}.{k}" if key else str(k)
+            why = bad(str(k))
+            if why:
+                rep(sub, f"this key {why}", None)
+                continue
+            _check_strings(v, sub, rep)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            _check_strings(v, f"{key}[{i}]", rep)
+    elif isinstance(node, str):
+        why = bad(node)
+        if why:
+            from ..text import printable
+            rep(key, f"this text {why}", printable(node, 60))
+
+
 def build_prior_set(path: str, merged: Merged, report, catalog: dict[str, InputSpec] | None) -> PriorSet | None:
     """Validate ``merged``; report each problem; return the PriorSet when there were none."""
     data = merged.data
@@ -64,6 +106,7 @@ def build_prior_set(path: str, merged: Merged, report, catalog: dict[str, InputS
         report(key, msg, value)
 
     _unknown_keys(data, _TOP, "", rep, "a priors file")
+    _check_strings(data, "", rep)
     run = _run(data.get("run"), rep)
     quantities: dict[str, Quantity] = {}
     qdata = data.get("quantities")
@@ -243,6 +286,11 @@ def _quantity(name, q, run, spec, rep):
                         claims=(Claim("only", q["source"], "", 1.0, d),)), out
     claims = _claims(key, q, spec, rep)
     if claims is None or not ok:
+        return None
+    if spec is not None and spec.path and len(claims) > 1:
+        rep(f"{key}.claims", f"the model reads {name} as a path (a value per month), and competing claims are "
+            "not supported on a path: give one dist, or a [path] of knots (each knot may be a mixture of "
+            "sources only through its own dist)", None)
         return None
     total = sum(c.weight for c in claims)
     if not math.isfinite(total):
