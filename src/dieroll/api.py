@@ -105,11 +105,12 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
             check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")
         sim = simulate(prior, MODEL, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                        on_chunk=writer.add if writer else None, progress=progress, layout=layout)
+        ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
         if writer:
-            writer.flush()
+            writer.close({k: ds.attrs[k] for k in ("title", "dieroll_version", "git_commit", "model", "seed",
+                                                   "draws", "priors_sha256", "created_at")})
         crash_point("draws-written")
         check_stop()
-        ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
         write_bytes(os.path.join(tmp, SUMMARY), ds.to_netcdf(engine="h5netcdf"))
         crash_point("summary-written")
         check_stop()

@@ -138,3 +138,12 @@ def test_bad_run_names_are_refused(tmp_path):
     for name in ("../escape", ".hidden", "a/b", "x" * 101, "trailing\n"):
         with pytest.raises(RunError, match="not allowed"):
             run_to_folder(BASELINE, runs_dir=str(tmp_path), name=name, draws=10, charts=False)
+
+
+def test_draws_store_carries_provenance_and_consolidated_metadata(small_run):
+    import zarr
+    run = open_run(small_run)
+    root = zarr.open_consolidated(os.path.join(small_run, "draws.zarr"))  # fails without consolidated metadata
+    for key in ("seed", "draws", "priors_sha256", "dieroll_version", "model"):
+        assert root.attrs[key] == run.summary.attrs[key], key
+    assert root.attrs["draws"] == run.prior.sizes["draw"] == 3000

@@ -192,8 +192,8 @@ def test_ctrl_c_while_writing_exits_130_and_keeps_the_old_run(tmp_path, old_run,
 def _with_manifest(src, dst, edit):
     shutil.copytree(src, dst)
     m = json.loads((dst / "manifest.json").read_text())
-    edit(m, dst)
-    (dst / "manifest.json").write_text(json.dumps(m))
+    raw = edit(m, dst)  # an edit may return the manifest's raw text instead
+    (dst / "manifest.json").write_text(raw if isinstance(raw, str) else json.dumps(m))
     return dst
 
 
@@ -224,6 +224,9 @@ HOSTILE = {
     "chunk-deleted": (lambda m, d: os.remove(next(os.path.join(r, f) for r, _, fs in os.walk(d / "draws.zarr")
                                                   for f in fs if "/c/" in os.path.join(r, f))),
                       "listed in the manifest but missing"),
+    "manifest-not-json": (lambda m, d: json.dumps(m)[:-40], "manifest.json' is not valid JSON"),
+    "manifest-huge": (lambda m, d: " " * (65 << 20) + json.dumps(m), "more than a manifest can be"),
+    "summary-truncated": (lambda m, d: os.truncate(d / "summary.nc", 1000), "is 1,000 bytes, the manifest says"),
     "chunk-added": (lambda m, d: (d / "draws.zarr" / "prior" / "extra").write_bytes(b"x"), "is not in the manifest"),
 }
 

@@ -112,6 +112,22 @@ class DrawsWriter:
                 ds.to_zarr(self.path, group=group, append_dim="draw", consolidated=False)
         self._started = True
 
+    def close(self, attrs: dict) -> None:
+        """Write what is buffered, record ``attrs`` (the run's provenance) on the store's root
+        and consolidate its metadata, so that readers open it in one read."""
+        self.flush()
+        if self._memory is not None or not self._started:
+            return
+        import zarr
+        root = zarr.open_group(self.path, mode="r+")
+        root.attrs.update({k: v for k, v in attrs.items() if isinstance(v, (str, int, float, bool))})
+        import warnings
+        with warnings.catch_warnings():
+            # zarr 3 warns that consolidated metadata is not in the v3 specification yet;
+            # zarr-python and xarray read it, and other readers fall back to the per-array files
+            warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+            zarr.consolidate_metadata(self.path)
+
     def datasets(self):
         """In-memory mode: the ``prior`` and ``prior_predictive`` Datasets of every draw."""
         self.flush()

@@ -253,8 +253,8 @@ def open_run(path: str | os.PathLike, *, verify: bool = True) -> Run:
     dp = os.path.join(path, DRAWS)
     if os.path.exists(dp):
         try:
-            prior = xr.open_zarr(dp, group="prior", consolidated=False)
-            pred = xr.open_zarr(dp, group="prior_predictive", consolidated=False)
+            prior = xr.open_zarr(dp, group="prior", consolidated=None)
+            pred = xr.open_zarr(dp, group="prior_predictive", consolidated=None)
         except Exception as exc:
             raise RunStoreError(f"{dp!r} cannot be read as zarr: {printable(str(exc), 160)}") from None
         n = int(m.get("draws", -1)) if isinstance(m.get("draws"), int) else -1
