@@ -85,7 +85,7 @@ def parse_dist(table: object, key: str, report: Report) -> Distribution | None:
     if fam is None:
         report(f"{key}.family", f"missing; one of {', '.join(FAMILIES)}", None)
         return None
-    if fam not in FAMILIES:
+    if not isinstance(fam, str) or fam not in FAMILIES:
         close = difflib.get_close_matches(str(fam), list(FAMILIES), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         report(f"{key}.family", f"unknown family; allowed: {', '.join(FAMILIES)}{hint}", fam)
@@ -120,9 +120,14 @@ def parse_dist(table: object, key: str, report: Report) -> Distribution | None:
     if not ok:
         return None
     try:
-        dist = _build(fam, params, qkeys, quants, key, report)
-    except (MetalogError, ValueError, FloatingPointError) as exc:
+        with np.errstate(divide="raise", over="raise"):
+            dist = _build(fam, params, qkeys, quants, key, report)
+    except (MetalogError, ValueError) as exc:
         report(key, str(exc), None)
+        return None
+    except (ZeroDivisionError, OverflowError, FloatingPointError) as exc:
+        report(key, f"these {fam} parameters cannot be computed in floating point ({exc}); use numbers nearer "
+               "the quantity's scale", {k: params[k] for k in params})
         return None
     if dist is None:
         return None
