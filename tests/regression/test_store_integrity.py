@@ -314,3 +314,23 @@ def test_list_shows_leftovers_with_their_size_and_clean_removes_only_them(tmp_pa
     r = cli("clean", runs_dir=tmp_path)
     assert r.returncode == 0 and "freed" in r.stdout
     assert os.listdir(tmp_path) == ["x"] and draws_of(tmp_path / "x") == 200
+
+
+# ----------------------------------------------- SIGKILL at random moments
+_DELAYS = sorted(__import__("random").Random(20).uniform(0.5, 12.0) for _ in range(4))
+
+
+@pytest.mark.parametrize("delay", _DELAYS, ids=[f"{d:.2f}s" for d in _DELAYS])
+def test_sigkill_at_a_random_moment_of_a_forced_replacement(tmp_path, old_run, delay):
+    """Whatever the moment, the name holds a complete, verified run (old or new), and clean leaves only it."""
+    shutil.copytree(old_run, tmp_path / "x")
+    proc = subprocess.Popen(DIEROLL + ["--runs-dir", str(tmp_path), "run", BASELINE, "--name", "x", "--draws",
+                                       "40000", "--keep-draws", "--force", "--quiet"], cwd=ROOT,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert draws_of(tmp_path / "x") in (200, 40000)
+    clean(str(tmp_path))
+    assert os.listdir(tmp_path) == ["x"]
+    assert draws_of(tmp_path / "x") in (200, 40000)
