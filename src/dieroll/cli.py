@@ -148,24 +148,14 @@ def _resolve_run(arg, runs_dir):
     return os.path.join(runs_dir, arg)
 
 
-def _month(a, times, flag):
-    """``YYYY-MM`` as a time of the run, or a DierollError naming the flag and the run's window."""
-    import re
-    if not re.fullmatch(r"\d{4}-\d{2}", str(a)) or not 1 <= int(str(a)[5:]) <= 12:
-        raise DierollError(f"{flag} {a!r}: write dates as YYYY-MM")
-    t = np.datetime64(a, "M").astype("datetime64[ns]")
-    if not (times[0] <= t <= times[-1]):
-        raise DierollError(f"{flag} {a}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
-    return t
-
-
 def cmd_show(args) -> int:
     from .store import open_run
     run = open_run(_resolve_run(args.run, args.runs_dir))
     ds = run.summary
     times = ds["time"].values
     if args.at:
-        want = [_month(a, times, "--at") for a in args.at]
+        from .analysis._draws import month_in
+        want = [month_in(a, times, "--at") for a in args.at]
     else:
         want = [t for t in times if str(t)[5:7] == "12"] or [times[-1]]
     from .text import printable
@@ -243,7 +233,8 @@ def cmd_chart(args) -> int:
         if run.prior is None:
             raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
         at = args.at or "2026-12"
-        _month(at, ds["time"].values, "--at")
+        from .analysis._draws import month_in
+        month_in(at, ds["time"].values, "--at")
         if args.by and f"{args.by}_claim" not in run.prior:
             disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
             raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")

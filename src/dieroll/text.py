@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["printable"]
+__all__ = ["first_unsafe", "printable"]
+
+#: Unicode categories never printed raw: controls, format characters (bidi overrides), surrogates,
+#: private use, unassigned, line and paragraph separators.
+UNSAFE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+
+
+def first_unsafe(text: str, allow: str = "") -> int | None:
+    """Index of the first character of ``text`` that :func:`printable` would escape (``allow`` excepted)."""
+    for i, ch in enumerate(text):
+        if ch not in allow and unicodedata.category(ch) in UNSAFE:
+            return i
+    return None
 
 
 def printable(text: str, limit: int = 200) -> str:
@@ -17,8 +29,7 @@ def printable(text: str, limit: int = 200) -> str:
     text = str(text)
     out = []
     for ch in text[:limit]:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        if unicodedata.category(ch) in UNSAFE:
             out.append(ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)

@@ -19,6 +19,7 @@ import tomli_w
 from ..catalog import InputSpec
 from ..distributions import Distribution, parse_dist
 from ..distributions.spec import finite_number as _num
+from ..text import first_unsafe, printable
 from .copula import check_correlations
 from .extends import Merged
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
@@ -65,17 +66,13 @@ def _check_strings(node, key, rep) -> None:
     control characters and bidirectional overrides are not: they end up in
     charts, netCDF attributes and terminals.
     """
-    import unicodedata
-
     def bad(s):
         if len(s) > MAX_STRING:
             return f"is {len(s):,} characters long; at most {MAX_STRING:,} are allowed"
-        for i, ch in enumerate(s):
-            if ch in "\n\t":
-                continue
-            if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-                return (f"holds the control character {ch.encode('unicode_escape').decode('ascii')} at "
-                        f"position {i}; only printable text, newlines and tabs are allowed")
+        i = first_unsafe(s, allow="\n\t")
+        if i is not None:
+            return (f"holds the control character {s[i].encode('unicode_escape').decode('ascii')} at "
+                    f"position {i}; only printable text, newlines and tabs are allowed")
         return None
 
     if isinstance(node, dict):
@@ -92,7 +89,6 @@ def _check_strings(node, key, rep) -> None:
     elif isinstance(node, str):
         why = bad(node)
         if why:
-            from ..text import printable
             rep(key, f"this text {why}", printable(node, 60))
 
 

@@ -85,14 +85,10 @@ def check_name(name: str) -> str:
     return name
 
 
-def _stop_requested() -> bool:
-    from ..engine.simulate import STOP
-    return STOP.is_set()
-
-
 def check_stop() -> None:
     """Raise ``KeyboardInterrupt`` if a Ctrl-C asked the run to stop (checked between steps)."""
-    if _stop_requested():
+    from ..engine.simulate import STOP
+    if STOP.is_set():
         raise KeyboardInterrupt
 
 
@@ -187,9 +183,11 @@ def write_run_folder(runs_dir: str, name: str, fill, *, force: bool = False) -> 
             write_bytes(os.path.join(tmp, MANIFEST), _fields_manifest(name, fields, files))
             _commit.crash_point("manifest-written")
             check_stop()
-            aside = os.path.join(runs_dir, f".old-{name}-{secrets.token_hex(4)}")
             stage = "putting the run in place"
-            old = _commit.exchange(tmp, target, aside) if existed else _commit.move_new(tmp, target)
+            if existed:
+                old = _commit.exchange(tmp, target, os.path.join(runs_dir, f".old-{name}-{secrets.token_hex(4)}"))
+            else:
+                _commit.move_new(tmp, target)
             committed = True
             _commit.crash_point("committed")
             if existed:
@@ -394,31 +392,32 @@ def list_runs(runs_dir: str = "runs", *, verify: bool = True) -> list[dict]:
     out = []
     if not os.path.isdir(runs_dir):
         return out
+    def row(name, status, path, size, note="", m=None):
+        m = m or {}
+        return {"name": name, "status": status, "title": str(m.get("title", "")), "draws": m.get("draws", ""),
+                "seed": m.get("seed", ""), "date": str(m.get("completed_at", "")), "path": path, "bytes": size,
+                "note": note}
+
     names = set()
     for name in sorted(os.listdir(runs_dir)):
         path = os.path.join(runs_dir, name)
         if name.startswith(".") or not os.path.isdir(path):
             continue
         names.add(name)
-        row = {"name": name, "title": "", "draws": "", "seed": "", "date": "", "path": path, "note": "",
-               "bytes": tree_size(path)}
         try:
             m = read_manifest(path)
             verify_entries(path, m, hashes=verify)
-            row.update(status="complete" if verify else "unverified", title=str(m.get("title", "")),
-                       draws=m.get("draws", ""), seed=m.get("seed", ""), date=str(m.get("completed_at", "")))
+            r = row(name, "complete" if verify else "unverified", path, tree_size(path), m=m)
         except RunStoreError as exc:
-            row.update(status="corrupt", note=str(exc))
+            r = row(name, "corrupt", path, tree_size(path), note=str(exc))
         if is_held(lock_path(runs_dir, name)):
-            row["note"] = (row["note"] + "; " if row["note"] else "") + "a replacement is being written"
-        out.append(row)
+            r["note"] = (r["note"] + "; " if r["note"] else "") + "a replacement is being written"
+        out.append(r)
     for item in leftovers(runs_dir):
         if item["kind"] == "lock" and item["in_progress"] and item["run"] not in names:
-            out.append({"name": item["run"], "status": "in progress", "title": "", "draws": "", "seed": "",
-                        "date": "", "path": os.path.join(runs_dir, item["run"]), "bytes": 0,
-                        "note": "reserved by a live run"})
+            out.append(row(item["run"], "in progress", os.path.join(runs_dir, item["run"]), 0,
+                           note="reserved by a live run"))
         elif item["kind"] != "lock" and not item["in_progress"]:
-            out.append({"name": item["name"], "status": "leftover", "title": "", "draws": "", "seed": "",
-                        "date": "", "path": item["path"], "bytes": item["bytes"],
-                        "note": f"{item['kind']} folder of run {item['run']!r}; `dieroll clean` removes it"})
+            out.append(row(item["name"], "leftover", item["path"], item["bytes"],
+                           note=f"{item['kind']} folder of run {item['run']!r}; `dieroll clean` removes it"))
     return out

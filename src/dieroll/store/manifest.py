@@ -36,6 +36,22 @@ def _open_regular(path: str) -> int:
     return fd
 
 
+def _read_at_most(path: str, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of regular file ``path`` (one more than allowed shows it is too large)."""
+    fd = _open_regular(path)
+    try:
+        chunks, got = [], 0
+        while got <= limit:
+            b = os.read(fd, min(1 << 22, limit + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def sha256_file(path: str, size: int | None = None) -> str:
     """SHA-256 of the file at ``path`` (read at most ``size`` bytes plus one, to catch growth)."""
     h = hashlib.sha256()
@@ -94,12 +110,7 @@ def read_manifest(path: str) -> dict:
         raise RunStoreError(f"{mp!r} is {st.st_size:,} bytes, more than a manifest can be "
                             f"({MAX_MANIFEST_BYTES:,}): refused")
     try:
-        fd = _open_regular(mp)
-        try:
-            raw = os.read(fd, MAX_MANIFEST_BYTES + 1)
-        finally:
-            os.close(fd)
-        m = json.loads(raw.decode("utf-8"))
+        m = json.loads(_read_at_most(mp, MAX_MANIFEST_BYTES).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise RunStoreError(f"{mp!r} is not valid JSON: {printable(str(exc), 120)}") from None
     if not isinstance(m, dict) or m.get("status") != "complete":
@@ -233,18 +244,7 @@ def read_verified(path: str, rel: str, entry: tuple, limit: int) -> bytes:
     where = repr(path)
     if size is not None and size > limit:
         raise RunStoreError(f"{where}: {rel} is {size:,} bytes, more than dieroll reads ({limit:,}): refused")
-    fd = _open_regular(os.path.join(path, rel))
-    try:
-        chunks, got = [], 0
-        while got <= limit:
-            b = os.read(fd, min(1 << 22, limit + 1 - got))
-            if not b:
-                break
-            chunks.append(b)
-            got += len(b)
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
+    data = _read_at_most(os.path.join(path, rel), limit)
     if len(data) > limit:
         raise RunStoreError(f"{where}: {rel} is more than {limit:,} bytes: refused")
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:

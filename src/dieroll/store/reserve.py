@@ -28,7 +28,8 @@ def lock_path(runs_dir: str, name: str) -> str:
     return os.path.join(runs_dir, LOCK_PREFIX + name)
 
 
-def _read_info(path: str) -> dict:
+def holder(path: str) -> dict:
+    """What the holder of lock file ``path`` wrote about itself (``pid``, ``host``, ``started``, ``command``, ``tmp``)."""
     try:
         with open(path, "rb") as fh:
             info = json.loads(fh.read(64 * 1024).decode("utf-8", "replace") or "{}")
@@ -52,11 +53,6 @@ def is_held(path: str) -> bool:
     finally:
         os.close(fd)  # closing drops a lock we may just have taken
     return False
-
-
-def holder(path: str) -> dict:
-    """What the holder of lock file ``path`` wrote about itself (``pid``, ``host``, ``started``, ``command``, ``tmp``)."""
-    return _read_info(path)
 
 
 def describe_holder(info: dict) -> str:
