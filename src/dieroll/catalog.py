@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["InputSpec", "Model", "OutputSpec"]
 
@@ -98,6 +99,12 @@ class Model:
     def path_names(self) -> list[str]:
         return [n for n, s in self.inputs.items() if s.path]
 
+    @cached_property
+    def contract(self):
+        """The :class:`~dieroll.contract.OutputContract`: which row of ``out`` holds which series."""
+        from .contract import OutputContract
+        return OutputContract(self.outputs)
+
     @property
     def n_series(self) -> int:
-        return sum(o.size for o in self.outputs)
+        return self.contract.n_series

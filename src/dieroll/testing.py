@@ -15,11 +15,13 @@ _ROOT_ATTRS = ("Conventions", "title", "source", "history", "dieroll_version", "
                "engine", "priors_sha256", "priors_text", "created_at", "model")
 
 
-def assert_run_schema(run) -> None:
+def assert_run_schema(run, model=None) -> None:
     """Raise ``AssertionError`` unless ``run`` (a path or :class:`~dieroll.store.Run`)
     follows the run-store schema described in :mod:`dieroll.store.summary` and
-    :mod:`dieroll.store.draws`."""
-    from .model import MODEL
+    :mod:`dieroll.store.draws`, for ``model`` (default: the China model): every
+    series of the model's output contract is present with its labels."""
+    if model is None:
+        from .model import MODEL as model
     from .store import open_run
     if isinstance(run, (str, os.PathLike)):
         try:
@@ -44,7 +46,8 @@ def assert_run_schema(run) -> None:
     for need in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95):
         if not np.any(np.isclose(ds["quantile"].values, need)):
             problems.append(f"quantile {need} missing")
-    for o in MODEL.outputs:
+    contract = model.contract
+    for o in contract.outputs:
         dims = tuple(d for d, _ in o.dims)
         for name, want in ((o.name, dims + ("time", "quantile")), (f"{o.name}_mean", dims + ("time",)),
                            (f"{o.name}_sd", dims + ("time",)),
@@ -62,18 +65,25 @@ def assert_run_schema(run) -> None:
         for a in ("units", "long_name"):
             if a not in v.attrs:
                 problems.append(f"{name} lacks CF attribute {a!r}")
-    q = ds["china_total"]
-    if np.any(np.diff(q.values, axis=-1) < -1e-9 * np.abs(q.values[..., 1:])):
-        problems.append("china_total quantiles are not increasing in probability")
+    for _, name, labels in contract.series():
+        if name in ds and labels:
+            try:
+                ds[name].sel(labels)
+            except KeyError:
+                problems.append(f"{name} has no series for {labels}")
+    for o in contract.outputs:
+        q = ds[o.name].values if o.name in ds else None
+        if q is not None and np.any(np.diff(q, axis=-1) < -1e-9 * np.abs(q[..., 1:])):
+            problems.append(f"{o.name} quantiles are not increasing in probability")
     if run.prior is not None:
         if "draw" not in run.prior.dims or "draw" not in run.prior_predictive.dims:
             problems.append("draws.zarr groups lack the 'draw' dimension")
-        for o in MODEL.outputs:
+        for o in contract.outputs:
             if o.name not in run.prior_predictive:
                 problems.append(f"draws.zarr prior_predictive lacks {o.name}")
             elif run.prior_predictive[o.name].dims[0] != "draw":
                 problems.append(f"draws.zarr {o.name} does not start with the draw dimension")
-        for name in MODEL.inputs:
+        for name in model.inputs:
             if name not in run.prior:
                 problems.append(f"draws.zarr prior lacks input {name}")
     if problems:

@@ -53,17 +53,7 @@ class Chunk:
 
     def output(self, name: str, **labels) -> np.ndarray:
         """One output series ``(T, n)``, e.g. ``output("china_stock", channel="tsmc_ascend", metric="inference")``."""
-        row = 0
-        for o in self.model.outputs:
-            if o.name == name:
-                idx = 0
-                for d, lbl in o.dims:
-                    if d not in labels:
-                        raise ValueError(f"{name} needs {d}= one of {', '.join(lbl)}")
-                    idx = idx * len(lbl) + lbl.index(labels[d])
-                return self.out[row + idx]
-            row += o.size
-        raise ValueError(f"no output {name!r}; outputs are {', '.join(o.name for o in self.model.outputs)}")
+        return self.out[self.model.contract.row(name, **labels)]
 
 
 @dataclass
@@ -133,15 +123,7 @@ def _non_finite(model, prior, rows, first):
     r = int(np.argmax(bad[:, draw]))
     T = prior.run.n_steps
     series, t = divmod(r, T)
-    for o in model.outputs:
-        if series < o.size:
-            labels, k = [], series
-            for d, lbl in reversed(o.dims):
-                k, j = divmod(k, len(lbl))
-                labels.insert(0, f"{d}={lbl[j]}")
-            where = o.name + (f"[{', '.join(labels)}]" if labels else "")
-            break
-        series -= o.size
+    where = model.contract.where(series)
     month = str(prior.run.dates()[t])[:7]
     raise RunError(f"{prior.path}: the model produced {rows[r, draw]} for {where} at {month}, draw "
                    f"{first + draw:,}: an input is too large or too small for the model's arithmetic "

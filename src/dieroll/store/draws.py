@@ -57,7 +57,7 @@ class DrawsWriter:
         inputs, icoords = {}, {"draw": draw}
         for s, name in enumerate(L.scalar_names):
             q = prior.quantities[name]
-            inputs[name] = xr.Variable("draw", sc[:, s], {"units": q.units, "long_name": q.description})
+            inputs[name] = xr.Variable("draw", sc[:, s], {"units": q.units, "long_name": q.description, "basis": q.basis})
             if len(q.claims) > 1:
                 inputs[f"{name}_claim"] = xr.Variable(
                     "draw", cl[:, s].astype(np.int8),
@@ -70,15 +70,14 @@ class DrawsWriter:
             kd = f"{name}_knot"
             dates = [str(k.date) for k in q.knots] if q.is_path else [str(prior.run.start)]
             icoords[kd] = np.array(dates, dtype=object)
-            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {"units": q.units, "long_name": q.description})
-        outputs, ocoords, row = {}, {"draw": draw, "time": self.time}, 0
-        for o in self.model.outputs:
+            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {"units": q.units, "long_name": q.description, "basis": q.basis})
+        outputs, ocoords = {}, {"draw": draw, "time": self.time}
+        contract = self.model.contract
+        for o in contract.outputs:
             dims = tuple(d for d, _ in o.dims)
-            shape = tuple(len(lbl) for _, lbl in o.dims)
             for d, labels in o.dims:
                 ocoords[d] = np.array(labels, dtype=object)
-            block = out[row:row + o.size].reshape(shape + (len(self.time), n))
-            row += o.size
+            block = out[contract.block(o.name)].reshape(contract.shape(o.name) + (len(self.time), n))
             outputs[o.name] = xr.Variable(dims + ("time", "draw"), block,
                                           {"units": o.units, "long_name": o.long_name}).transpose("draw", ...)
         return xr.Dataset(inputs, coords=icoords), xr.Dataset(outputs, coords=ocoords)

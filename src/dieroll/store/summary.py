@@ -47,15 +47,14 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
     time = prior.run.dates()
     data_vars, coords = {}, {"time": ("time", time, {"long_name": "month (first day); stocks at month end"}),
                              "quantile": ("quantile", probs, {"long_name": "probability level", "units": "1"})}
-    row = 0
-    for o in model.outputs:
+    contract = model.contract
+    for o in contract.outputs:
         dims = tuple(d for d, _ in o.dims)
-        shape = tuple(len(lbl) for _, lbl in o.dims)
+        shape = contract.shape(o.name)
         for d, labels in o.dims:
             coords[d] = (d, np.array(labels, dtype=object), {"long_name": d})
-        n = o.size * T
-        sl = slice(row, row + n)
-        row += n
+        rows = contract.block(o.name)
+        sl = slice(rows.start * T, rows.stop * T)  # reducer rows are (series, time) flattened
 
         def put(name, arr, extra_dims, extra_shape, long_name, units=o.units):
             data_vars[name] = xr.Variable(dims + ("time",) + extra_dims, arr.reshape(shape + (T,) + extra_shape),
