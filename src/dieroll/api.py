@@ -76,34 +76,39 @@ def default_run_name(priors_path: str) -> str:
 def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None = None,
                   draws: int | None = None, seed: int | None = None, force: bool = False,
                   keep_draws: bool = False, progress: bool = False, charts: bool = True,
-                  threads: int | None = None, chunk_size: int | None = None) -> str:
+                  threads: int | None = None, chunk_size: int | None = None, model=None) -> str:
     """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
+
+    ``model`` defaults to the China AI compute model; another model's run is
+    written the same way (its charts need ``china_total``-style outputs, so pass
+    ``charts=False`` for a model without them).
 
     Returns
     -------
     str
         Path of the completed run folder.
     """
-    prior = load_priors(priors_path)
+    from .model import MODEL
+    model = MODEL if model is None else model
+    prior = load_priors(priors_path, **({} if model is MODEL else {"catalog": model.inputs}))
     name = name or default_run_name(priors_path)
     from .store.folder import check_name
     check_name(name)
     command = command_line()
 
     def fill(tmp):
-        from .model import MODEL
         from .store.files import check_free, human_bytes, write_bytes
         from .store.commit import crash_point
         from .store.folder import check_stop
         # exactly the resolved text, so that `sha256sum priors.toml` is the hash in the footnote and manifest
         write_bytes(os.path.join(tmp, PRIORS), prior.text.encode())
-        layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
-        writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, MODEL, layout) if keep_draws else None
+        layout = build_layout(prior, model.scalar_names, model.path_names)
+        writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, model, layout) if keep_draws else None
         n = prior.run.draws if draws is None else int(draws)
         if writer:  # refuse before sampling a run whose kept draws cannot fit
             bpd = writer.bytes_per_draw()
             check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")
-        sim = simulate(prior, MODEL, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+        sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                        on_chunk=writer.add if writer else None, progress=progress, layout=layout)
         ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
         if writer:

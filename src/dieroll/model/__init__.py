@@ -10,9 +10,9 @@ import numba
 from ..catalog import Model
 from . import _kernel
 from .inputs import INPUTS
-from .outputs import CHANNELS, METRICS, OUTPUTS, ROUTES
+from .outputs import CHANNELS, CONSTRAINTS, COUNTRIES, METRICS, OUTPUTS, ROUTES
 
-__all__ = ["MODEL", "CHANNELS", "METRICS", "ROUTES"]
+__all__ = ["MODEL", "CHANNELS", "CONSTRAINTS", "COUNTRIES", "METRICS", "ROUTES"]
 
 
 def _run_chunk(layout, scalars, knots, abs0, out):

@@ -1,18 +1,21 @@
-"""HBM: a stockpile plus domestic supply, drawn down by stacks per 910C.
+"""HBM: a stockpile, grey-market imports and domestic supply, drawn by packages.
 
-HBM was not controlled before December 2024, so before then Ascend output is
-not limited by HBM and the stockpile is not drawn; from December 2024 the
-stock starts at ``hbm_stockpile``.  Each month the stock gains ``hbm_domestic(t)``; dies waiting on both routes ask
-for ``stacks_per_pkg = hbm_stacks_per_die * dies_per_910c`` stacks per package
-attempted.  If the stock cannot cover them, both routes are packaged in
-proportion and the rest keep waiting (``ascend_waiting``)::
+HBM was not controlled before December 2024: until then Ascend output is not
+limited by HBM and the stock is not drawn.  From December 2024 the stock starts
+at ``hbm_stockpile`` and each month::
 
-    f = min(1, stock / (stacks_per_pkg * (wait_tsmc + wait_smic)))
-    attempted_r = f * wait_r;   stock -= stacks_per_pkg * sum_r attempted_r
+    stock += hbm_grey(t) + hbm_domestic(t)
+    f_hbm  = min(1, stock / need)       need = sum_r W_r * spd_r  (:mod:`.ascend`)
+    stock -= f * need                   (0 when HBM binds)
 
-Sources: stockpile of "at least a full year's worth of production" before the
-Dec 2024 controls; open whether enough for 1 M 910C (CSIS j.15); 8 stacks per
-910C (4 per die), widely reported.
+Stacks are fungible here: Samsung stacks in the stockpile, grey imports and
+CXMT's or Huawei's own stacks all serve 910C and 950-class packages alike.
+
+Sources: stockpile "at least a full year's worth of production" (CSIS j.15);
+Samsung 11.4 M stacks (7 M shipped in Dec 2024), ~13 M in total (SemiAnalysis
+2025-09); CXMT HBM3 samples to Huawei, mass production targeted for 2026 at
+~30k wafers/month at first, still sampling in Apr 2026 (IPO reporting, MK);
+via secondary reporting.  Grey imports: no document gives a figure.
 """
 from __future__ import annotations
 
@@ -20,11 +23,21 @@ from .._jit import kernel
 
 CONTROLS = 2024 * 12 + 11  # Dec 2024, absolute month of the country-wide HBM controls
 
+#: Per-draw state: the stock of stacks.
+STATE = (("stock", 1),)
+
 
 @kernel
-def packable_fraction(stock, stacks_per_pkg, waiting):
-    """Fraction of the waiting packages the HBM stock can serve."""
-    need = stacks_per_pkg * waiting
+def available(stock, need):
+    """Fraction of the stacks ``need`` the stock can serve."""
     if need <= stock or need <= 0.0:
         return 1.0
     return stock / need
+
+
+@kernel
+def draw(stock, f, f_hbm, need):
+    """The stock after packaging a share ``f`` of the queues (empty when HBM bound)."""
+    if f_hbm < 1.0 and f >= f_hbm:
+        return 0.0
+    return stock - f * need

@@ -1,19 +1,30 @@
-"""SMIC-made Ascend: a monthly flow of 7 nm wafers turned into 910C packages.
+"""Domestic wafers: SMIC's 7 nm-class lines and Huawei's own fabs, as good dies per month.
 
 ::
 
-    yield(t)   = y0 + max(0, y_mature - y0) * progress(t)
-    dies(t)    = wpm(t) * share(t) * dies_per_wafer * yield(t)
-    packages(t)= dies(t) / dies_per_910c          (before packaging yield and HBM)
+    yield(t)          = y0 + max(0, y_mature - y0) * progress(t)
+    smic_dies(t)      = smic_wpm(t) * smic_ascend_share(t) * dies_per_wafer * yield(t)
+    huawei_fab_dies(t)= huawei_fab_wpm(t) * dies_per_wafer * yield(t)
+
+Huawei-dedicated fabs run the same N+2-class process with the same tools, so
+they take SMIC's gross dies per wafer and yield (a judgement).  The dies join
+each route's queue (:mod:`.ascend`).  SMIC's wafers are shared with other
+designers (:mod:`.other_domestic`), so ``smic_ascend_share + smic_other_share``
+should stay at most 1 (the rest are phone and other chips).
 
 Sources (CSIS 2025-03-07): ~20k WPM late 2024, 50k target end 2025, 85k ceiling
-(j.16-18); ~80 gross dies per wafer (j.16); yield ~20 % (CSIS, industry) vs
-~40 % (Financial Times 2025-02-24) (j.16), "will likely improve significantly"
-(j.18).  Worked example: 50,000 x 80 x 20 % / 2 = 400,000 910C/month (j.18).
+(j.16-18); ~80 gross dies per wafer (j.16); yield ~20 % (CSIS) vs ~40 %
+(Financial Times 2025-02-24) (j.16).  Later: 22k (2025) -> 42k WPM (2026)
+(Morgan Stanley); 45k (end 2025) -> 60k -> 80k (SemiAnalysis); ~30 % AI-die
+yield through 2025 (Morgan Stanley); three Huawei fabs, one end 2025 and two
+in 2026 (Financial Times 2025-08-27); all via secondary reporting.
+Worked example: 50,000 x 80 x 20 % / 2 = 400,000 910C/month (CSIS j.18).
 """
 from __future__ import annotations
 
 from .._jit import kernel
+
+STATE: tuple = ()
 
 
 @kernel
@@ -23,6 +34,6 @@ def yield_at(y0, mature, progress):
 
 
 @kernel
-def packages(wpm, share, dies_per_wafer, yld, dies_per_pkg):
-    """910C packages' worth of good dies made in a month."""
-    return wpm * share * dies_per_wafer * yld / dies_per_pkg
+def good_dies(wpm, share, dies_per_wafer, yld):
+    """Good dies made in a month from ``wpm`` wafer starts, ``share`` of them for this use."""
+    return wpm * share * dies_per_wafer * yld
