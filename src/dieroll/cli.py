@@ -50,7 +50,40 @@ def cmd_check(args) -> int:
             else:
                 v = q.ppf([0.05, 0.5, 0.95])
                 print(f"  {name:28} {q.units:14} {len(q.claims):>6}  {_fmt(v[0]):>9} {_fmt(v[1]):>9} {_fmt(v[2]):>9}")
+        judged = [n for n, q in ps.quantities.items() if q.basis == "judgement"]
+        if judged:
+            print(f"  basis = \"judgement\" (no document behind the numbers): {', '.join(judged)}")
+        if args.drivers:
+            _print_drivers(ps, args)
     return status
+
+
+def _print_drivers(ps, args) -> None:
+    """Run a few thousand draws and flag judgement-basis quantities among the top drivers."""
+    if not 100 <= args.drivers <= 1_000_000:
+        raise DierollError(f"--drivers {args.drivers}: give from 100 to 1,000,000 draws, or 0 to skip")
+    from .analysis import judgement_drivers, ranked_quantities, sensitivity
+    from .analysis._draws import month_in
+    from .api import run
+    dates = ps.run.dates()
+    at = args.at or (_default_at(dates))
+    month_in(at, dates, "--at")
+    res = run(ps, draws=args.drivers, keep_draws=True)
+    sens = sensitivity(res, args.var, metric=args.metric, at=at, salib=False)
+    bases = {n: q.basis for n, q in ps.quantities.items()}
+    ranked = ranked_quantities(sens, bases)[:5]
+    print(f"  top drivers of {args.var} ({args.metric}) at {at} over {args.drivers:,} draws (rank correlation): "
+          + ", ".join(f"{d.rank}. {d.quantity} {d.rank_correlation:+.2f}" + (" [judgement]" if d.basis == "judgement"
+                                                                              else "") for d in ranked))
+    for d in judgement_drivers(sens, bases):
+        print(f"  ! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
+              f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
+
+
+def _default_at(dates) -> str:
+    """December 2027 when the run holds it, else the run's last month."""
+    months = [str(d)[:7] for d in dates]
+    return "2027-12" if "2027-12" in months else months[-1]
 
 
 def cmd_describe(args) -> int:
@@ -93,7 +126,8 @@ def cmd_run(args) -> int:
                          force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                          threads=args.threads, chunk_size=args.chunk_size)
     if not args.quiet:
-        print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, fan.png/svg/pdf"
+        charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
+        print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"
               + (", draws.zarr" if args.keep_draws else "") + ")")
     return 0
 
@@ -202,7 +236,7 @@ def cmd_chart(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
 
-    from .plot import channels_figure, exceedance_figure, fan_figure, hist_figure
+    from .plot import binding_figure, channels_figure, exceedance_figure, fan_figure, hist_figure, yearly_figure
     from .plot.render import chart_command
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
@@ -212,7 +246,10 @@ def cmd_chart(args) -> int:
     if args.var not in outs:
         raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
     extra = [d for d in ds[args.var].dims if d not in ("time", "quantile", "metric")]
-    if args.kind != "channels" and extra:
+    if args.kind == "yearly" and not args.var.endswith("_ytd"):
+        flows = [v for v in outs if v.endswith("_ytd")]
+        raise DierollError(f"--kind yearly charts a calendar-year flow; --var one of {', '.join(flows)}")
+    if args.kind not in ("channels", "binding", "yearly") and extra:
         labels = "; ".join(f"{d}: {', '.join(map(str, ds[d].values))}" for d in extra)
         plain = [v for v in outs if not [d for d in ds[v].dims if d not in ("time", "quantile", "metric")]]
         raise DierollError(f"--var {args.var} has labels to choose from ({labels}), which this command cannot "
@@ -242,6 +279,14 @@ def cmd_chart(args) -> int:
         fig = hist_figure(ds, run.prior, run.prior_predictive, args.var, at, metric=args.metric, by=args.by,
                           log=args.log, command=cmd)
         base = f"hist-{args.var}-{args.metric}-{at}" + (f"-by-{args.by}" if args.by else "")
+    elif args.kind == "binding":
+        if "ascend_binding_mean" not in ds:
+            raise DierollError(f"--kind binding: this run has no ascend_binding output ({path})")
+        fig = binding_figure(ds, command=cmd)
+        base = "binding"
+    elif args.kind == "yearly":
+        fig = yearly_figure(ds, args.var, metric=args.metric, command=cmd)
+        base = f"yearly-{args.var}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
     else:
         fig = channels_figure(ds, metric=args.metric, log=args.log, command=cmd)
         base = f"channels-{args.metric}"
@@ -295,6 +340,11 @@ def cmd_disputes(args) -> int:
             print(f"{'':22} {printable(cid, 40):12} {row['weight'].values[i]:>7.0%} {int(row['draws'].values[i]):>9,} "
                   f"{_fmt(row['median'].values[i]):>9} {_fmt(row['p05'].values[i]):>10}–"
                   f"{_fmt(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
+    from .analysis import bases_of, judgement_drivers
+    screen = sensitivity(run, args.var, metric=args.metric, at=args.at, salib=False)
+    for d in judgement_drivers(screen, bases_of(run)):
+        print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
+              f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
     if args.chart:
         import matplotlib
         matplotlib.use("Agg")
@@ -362,8 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--threads", type=int)
     r.add_argument("--chunk-size", type=int)
     r.set_defaults(func=cmd_run)
-    c = sub.add_parser("check", help="validate priors files and summarise each quantity")
+    c = sub.add_parser("check", help="validate priors files, summarise each quantity and flag judgement-basis "
+                       "quantities among the top drivers")
     c.add_argument("files", nargs="+")
+    c.add_argument("--var", default="china_total", help="output whose drivers are screened (default: china_total)")
+    c.add_argument("--metric", default="inference", choices=["inference", "training"],
+                   help="metric of --var (default: inference)")
+    c.add_argument("--at", metavar="YYYY-MM", help="month screened (default: 2027-12, or the run's last month)")
+    c.add_argument("--drivers", type=int, default=4000, metavar="DRAWS",
+                   help="draws run to rank the drivers (default: 4000; 0: skip)")
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("describe", help="list every quantity the model reads and every output")
     d.set_defaults(func=cmd_describe)
@@ -386,7 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--format", default="png")
     ch.add_argument("--log", action="store_true")
     ch.add_argument("--out", help="folder to write into (default: the run folder)")
-    ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "channels"])
+    ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "channels", "binding", "yearly"],
+                    help="fan (default), exceedance, hist, channels (stock by channel), binding (what limits "
+                         "Ascend output), yearly (a *_ytd flow as bars per calendar year)")
     ch.add_argument("--threshold", type=float, nargs="+", help="for --kind exceedance")
     ch.add_argument("--at", help="YYYY-MM, for --kind hist")
     ch.add_argument("--by", help="a disputed quantity to stack --kind hist by")

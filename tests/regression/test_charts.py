@@ -104,13 +104,14 @@ def test_hist_stacked_by_claim(run):
     fig = plot.hist_figure(run.summary, run.prior, run.prior_predictive, at="2026-12", by="smic_yield",
                            command="c")
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert len(labels) == 2 and labels[0].startswith("smic_yield = csis")
+    assert len(labels) == 3 and labels[0].startswith("smic_yield = csis")
     plt.close(fig)
 
 
 def test_channels_and_analysis_charts(run):
+    from dieroll.model import CHANNELS
     fig = plot.channels_figure(run.summary, command="c")
-    assert len(fig.axes[0].get_legend().get_texts()) == 5
+    assert len(fig.axes[0].get_legend().get_texts()) == len(CHANNELS) + 1  # and the total's median
     plt.close(fig)
     t = disputes(run, at="2026-12")
     fig, ax = plt.subplots()
@@ -132,3 +133,25 @@ def test_channels_and_analysis_charts(run):
 def test_run_folder_has_default_charts(small_run):
     for ext in ("png", "svg", "pdf"):
         assert os.path.getsize(os.path.join(small_run, f"fan.{ext}")) > 10_000
+
+
+def test_binding_chart_stacks_shares_that_add_to_one(run):
+    ds = run.summary
+    share = ds["ascend_binding_mean"].sum("constraint").values
+    np.testing.assert_allclose(share, 1.0, rtol=0, atol=1e-12)
+    fig = plot.binding_figure(ds, command="c")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()][1] == "HBM"
+    assert ax.get_ylim() == (0.0, 1.0)
+    plt.close(fig)
+
+
+def test_yearly_table_reads_december_of_full_years(run):
+    ds = run.summary
+    tab = plot.yearly_table(ds, "ascend_made_ytd", route="smic")
+    assert list(tab["year"].values) == list(range(2023, 2031))  # 2022 starts in October: partial, left out
+    dec = ds["ascend_made_ytd"].sel(route="smic", time="2026-12-01")
+    np.testing.assert_array_equal(tab.sel(year=2026).values, dec.values)
+    fig = plot.yearly_figure(ds, "ascend_made_ytd", command="c")
+    assert len(fig.axes[0].patches) == 3 * 8  # a bar per route and year
+    plt.close(fig)

@@ -19,7 +19,7 @@ def test_check_prints_each_quantity():
     assert r.returncode == 0, r.stderr
     assert "smic_yield" in r.stdout and "csis" not in r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.strip().startswith("smic_yield "))
-    assert line.split()[1] == "1" and line.split()[2] == "2"
+    assert line.split()[1] == "1" and line.split()[2] == "3"
 
 
 def test_check_lists_problems_exits_2_without_traceback():

@@ -31,8 +31,9 @@ def test_weights_that_overflow_in_a_scenario_are_refused_by_check(tmp_path):
 
 
 def test_large_but_finite_weights_still_mean_their_ratio(tmp_path):
-    ps = load_priors(_scenario(tmp_path, "[quantities.smic_yield.weights]\ncsis = 3e307\nft = 1e307\n"))
-    np.testing.assert_allclose(ps.quantities["smic_yield"].weights, [0.75, 0.25], rtol=1e-12)
+    ps = load_priors(_scenario(tmp_path, "[quantities.smic_yield.weights]\ncsis = 3e307\nft = 1e307\n"
+                                         "morgan_stanley = 0\n"))
+    np.testing.assert_allclose(ps.quantities["smic_yield"].weights, [0.75, 0.25, 0.0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("start,end", [("1500-01-01", "1510-12-01"), ("2255-01-01", "2262-06-01")])
@@ -56,14 +57,11 @@ def test_the_last_months_the_axis_holds_are_labelled_right():
 
 def test_an_output_that_overflows_float32_is_named_with_its_month_and_draw(tmp_path):
     p = _scenario(tmp_path, '''
-[quantities.smuggled_per_year]
-description = "H100-class Nvidia chips smuggled into China per year"
+[quantities.smuggled_2024]
+description = "Nvidia data-centre chips smuggled into China in 2024"
 units = "chip/year"
 source = "test: finite alone, too large for float32 once summed over months"
-interpolate = "linear"
-  [quantities.smuggled_per_year.path]
-  2022-10 = { family = "fixed", value = 3e38 }
-  2030-12 = { family = "fixed", value = 3e38 }
+dist = { family = "fixed", value = 3e38 }
 ''')
     prior = load_priors(p)  # every input alone is representable
     # the month named must be the first where draw 0's float64 output passes float32's largest value

@@ -147,5 +147,5 @@ def test_scenarios_change_what_they_say(baseline):
     changed = [n for n in baseline.quantities
                if baseline.resolved["quantities"][n] != ft.resolved["quantities"][n]]
     assert changed == ["smic_yield"]
-    assert s["no-smuggling.toml"].quantities["smuggled_per_year"].claims[0].dist.ppf(0.5) == 0
+    assert s["no-smuggling.toml"].quantities["smuggled_2024"].claims[0].dist.ppf(0.5) == 0
     assert s["hbm-stockpile-only.toml"].quantities["hbm_domestic"].claims[0].dist.ppf(0.99) == 0

@@ -8,6 +8,7 @@ from .style import colors, date_axis, quantity_axis
 __all__ = ["channels"]
 
 _LABELS = {"tsmc_ascend": "Ascend, TSMC-made dies", "smic_ascend": "Ascend, SMIC-made",
+           "huawei_fab_ascend": "Ascend, Huawei fabs", "other_domestic": "Other Chinese designers",
            "nvidia_legal": "Nvidia, legal", "nvidia_smuggled": "Nvidia, smuggled"}
 
 

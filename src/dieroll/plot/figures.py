@@ -5,14 +5,17 @@ import math
 
 import matplotlib.pyplot as plt
 
+from .binding import binding
 from .channels import channels
 from .compare import compare
 from .exceedance import exceedance
 from .fan import fan
+from .flows import yearly
 from .hist import hist
 from .style import colors, footnote, provenance_text, style
 
-__all__ = ["fan_figure", "compare_figure", "exceedance_figure", "hist_figure", "channels_figure"]
+__all__ = ["fan_figure", "compare_figure", "exceedance_figure", "hist_figure", "channels_figure", "binding_figure",
+           "yearly_figure"]
 
 CRN_NOTE = ("Scenarios share random numbers (same seed, common random numbers): "
             "differences come from the priors, not from sampling noise.")
@@ -128,4 +131,33 @@ def channels_figure(ds, *, metric="inference", log=False, command=""):
         ax.set_ylim(lo, hi * 1.35)  # room for the legend above the stack
         _frame(fig, ax, f"Where China's AI compute comes from ({metric})",
                f"{ds.attrs.get('title', '')} · median of each channel, stacked", ds.attrs, command)
+    return fig
+
+
+def binding_figure(ds, *, command=""):
+    """Share of draws in which dies, HBM or packaging limits Ascend output, by month."""
+    with style():
+        fig, ax = plt.subplots()
+        binding(ds, ax)
+        _frame(fig, ax, "What limits Ascend output",
+               f"{ds.attrs.get('title', '')} · share of draws bound by each constraint, by month", ds.attrs, command)
+    return fig
+
+
+_YEARLY_TITLES = {"ascend_made_ytd": ("Ascend packages made per year", "route"),
+                  "chips_added_ytd": ("Accelerators China acquired per year", "channel"),
+                  "h100e_added_ytd": ("H100-equivalents added per year", "country"),
+                  "additions_ratio_ytd": ("US additions per China addition, by year", None)}
+
+
+def yearly_figure(ds, var="ascend_made_ytd", *, metric="inference", command=""):
+    """Yearly flows as bars: median and 90 % interval of each calendar year's total, per draw."""
+    title, dim = _YEARLY_TITLES.get(var, (ds[var].attrs.get("long_name", var), None))
+    labels = {"metric": metric} if "metric" in ds[var].dims else {}
+    with style():
+        fig, ax = plt.subplots()
+        yearly(ds, var, ax, dim=dim, **labels)
+        _frame(fig, ax, title + (f" ({metric})" if labels else ""),
+               f"{ds.attrs.get('title', '')} · median and 90 % interval of each year's total over draws",
+               ds.attrs, command)
     return fig

@@ -5,7 +5,7 @@ import os
 
 import matplotlib.pyplot as plt
 
-from .figures import fan_figure
+from .figures import binding_figure, fan_figure, yearly_figure
 from .style import save
 
 __all__ = ["default_charts", "chart_command"]
@@ -21,7 +21,9 @@ def chart_command(run_path: str, var: str, metric: str, log: bool, kind: str = "
 
 def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf"), write=None,
                    between=None) -> list[str]:
-    """Write ``fan.<fmt>`` (China's inference compute beside the US, log scale).
+    """Write ``fan.<fmt>`` (China's inference compute beside the US, log scale), and
+    ``binding.png`` (what limits Ascend output) and ``ascend-yearly.png`` (Ascend
+    packages per year by route) when the run has those outputs.
 
     ``write(path, data)`` writes each file's bytes (default: matplotlib writes
     it); ``between()`` is called before each file (the run store checks for Ctrl-C).
@@ -37,4 +39,20 @@ def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf")
                         "China AI compute in H100-equivalents (inference)", write=write)
     finally:
         plt.close(fig)
+    extra = []
+    if "ascend_binding_mean" in ds:
+        extra.append(("binding", "dieroll chart {run} --kind binding", binding_figure,
+                      "Share of draws in which dies, HBM or packaging limits Ascend output", {}))
+    if "ascend_made_ytd" in ds:
+        extra.append(("ascend-yearly", "dieroll chart {run} --kind yearly --var ascend_made_ytd", yearly_figure,
+                      "Ascend packages made per calendar year, by route", {"var": "ascend_made_ytd"}))
+    for stem, template, make, desc, kw in extra:
+        if between is not None:
+            between()
+        cmd = template.format(run=run_path)
+        fig = make(ds, command=cmd, **kw)
+        try:
+            out += save(fig, os.path.join(folder, f"{stem}.png"), ds.attrs, cmd, desc, write=write)
+        finally:
+            plt.close(fig)
     return out

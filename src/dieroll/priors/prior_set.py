@@ -45,6 +45,7 @@ class Quantity:
     knots: tuple[Knot, ...] = ()
     interpolate: str = "linear"
     knot_rank: float = 0.0
+    basis: str = "document"  # or "judgement": the analyst's reasoning, no document behind the numbers
 
     @property
     def is_path(self) -> bool:

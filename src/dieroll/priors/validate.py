@@ -28,8 +28,10 @@ __all__ = ["build_prior_set"]
 
 _TOP = ("run", "quantities", "correlations", "extends", "notes")
 _RUN = ("title", "description", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
-_QTY = ("description", "units", "source", "dist", "claims", "path", "interpolate", "knot_rank",
-        "weights", "notes")
+_QTY = ("description", "units", "source", "basis", "reasoning", "dist", "claims", "path", "interpolate",
+        "knot_rank", "weights", "notes")
+#: Where a quantity's numbers come from: a cited document, or the analyst's judgement (with its reasoning).
+BASES = ("document", "judgement")
 _CLAIM = ("id", "source", "says", "weight", "dist", "notes")
 _INTERP = ("linear", "log", "step")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -249,11 +251,24 @@ def _quantity(name, q, run, spec, rep):
             ok = False
     if spec is not None and _text(q.get("units")) and " ".join(q["units"].split()) != spec.units:
         rep(f"{key}.units", f"the model reads {name} in {spec.units!r}", q["units"]); ok = False
+    basis = q.get("basis", "document")
+    if basis not in BASES:
+        rep(f"{key}.basis", f"must be one of {', '.join(BASES)}{_suggest(basis, BASES)}", basis)
+        return None
+    if basis == "judgement":
+        if not _text(q.get("reasoning")):
+            rep(f"{key}.reasoning", 'missing or empty: basis = "judgement" needs the reasoning behind the numbers',
+                q.get("reasoning"))
+            return None
+        if not _text(q.get("source")):
+            q = {**q, "source": "Judgement: " + q["reasoning"]}
+    elif "reasoning" in q and not _text(q.get("reasoning")):
+        rep(f"{key}.reasoning", "must be text", q.get("reasoning")); ok = False
     kinds = [k for k in ("dist", "claims", "path") if k in q]
     if len(kinds) != 1:
         rep(key, "needs exactly one of dist (with source), claims, or path", kinds or None)
         return None
-    out = {k: q[k] for k in ("description", "units") if k in q}
+    out = {k: q[k] for k in ("description", "units", "basis", "reasoning") if k in q}
     if kinds == ["path"]:
         if spec is not None and not spec.path:
             rep(f"{key}.path", "the model reads this quantity as one number, not a time path", None)
@@ -264,7 +279,7 @@ def _quantity(name, q, run, spec, rep):
         knots, interp, rank = made
         out.update({k: copy.deepcopy(q[k]) for k in ("source", "interpolate", "knot_rank", "path") if k in q})
         return Quantity(name, q["description"], q["units"], q["source"], knots=knots,
-                        interpolate=interp, knot_rank=rank), out
+                        interpolate=interp, knot_rank=rank, basis=basis), out
     for k in ("interpolate", "knot_rank"):
         if k in q:
             rep(f"{key}.{k}", "only applies to a path", q[k]); ok = False
@@ -279,7 +294,7 @@ def _quantity(name, q, run, spec, rep):
             return None
         out.update(source=q["source"], dist=copy.deepcopy(q["dist"]))
         return Quantity(name, q["description"], q["units"], q["source"],
-                        claims=(Claim("only", q["source"], "", 1.0, d),)), out
+                        claims=(Claim("only", q["source"], "", 1.0, d),), basis=basis), out
     claims = _claims(key, q, spec, rep)
     if claims is None or not ok:
         return None
@@ -300,7 +315,7 @@ def _quantity(name, q, run, spec, rep):
         out["weights"] = copy.deepcopy(q["weights"])
     if "source" in q:
         out["source"] = q["source"]
-    return Quantity(name, q["description"], q["units"], q.get("source", ""), claims=claims), out
+    return Quantity(name, q["description"], q["units"], q.get("source", ""), claims=claims, basis=basis), out
 
 
 def _claims(key, q, spec, rep):

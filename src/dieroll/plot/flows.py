@@ -1,0 +1,57 @@
+"""Calendar-year flows as bars with intervals (``*_ytd`` outputs read in December)."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .style import colors, quantity_axis
+
+__all__ = ["yearly", "yearly_table"]
+
+
+def yearly_table(ds, var: str, **labels):
+    """The December quantiles of a ``*_ytd`` output: one row per full calendar year.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(year, quantile)``; a year the run does not cover from January to
+        December is left out.
+    """
+    da = ds[var]
+    if labels:
+        da = da.sel(labels)
+    times = da["time"].values.astype("datetime64[M]")
+    months = times.astype(int) % 12
+    years = times.astype("datetime64[Y]").astype(int) + 1970
+    full = [y for y in np.unique(years) if np.sum(years == y) == 12]
+    idx = [int(np.where((years == y) & (months == 11))[0][0]) for y in full]
+    out = da.isel(time=idx)
+    return out.assign_coords(year=("time", np.array(full))).swap_dims(time="year").drop_vars("time")
+
+
+def yearly(ds, var: str = "ascend_made_ytd", ax=None, *, dim: str | None = None, **labels):
+    """Bars of the median yearly flow with 5-95 % intervals, grouped by ``dim``'s labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    groups = [None] if dim is None else [str(x) for x in ds[var][dim].values]
+    width = 0.8 / len(groups)
+    for k, g in enumerate(groups):
+        sel = dict(labels) if g is None else {**labels, dim: g}
+        tab = yearly_table(ds, var, **sel)
+        yrs = tab["year"].values
+        med = tab.sel(quantile=0.5, method="nearest").values
+        lo = tab.sel(quantile=0.05, method="nearest").values
+        hi = tab.sel(quantile=0.95, method="nearest").values
+        x = yrs + (k - (len(groups) - 1) / 2) * width
+        ax.bar(x, med, width * 0.9, color=colors["claim"][k % len(colors["claim"])], label=g or var)
+        ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
+    ax.set_xticks(yrs)
+    ax.set_xticklabels([str(y) for y in yrs])
+    quantity_axis(ax, log=False)
+    return ax
