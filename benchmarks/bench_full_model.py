@@ -1,5 +1,5 @@
-"""The full baseline model (every channel, monthly 2022-10 .. 2030-12, 22 output
-series), end to end: sampling, model and reducers.
+"""The full baseline model (every channel, monthly 2022-10 .. 2030-12, every output
+series of the model contract), end to end: sampling, model and reducers.
 
 dieroll vs a plain-numpy implementation in the same process: a numpy Generator,
 SciPy inverse CDFs, chunked arrays, the model vectorised over draws with a loop
