@@ -90,3 +90,30 @@ def test_disputes_command(small_run, tmp_path):
     assert os.path.exists(os.path.join(small_run, "sweep-smic_yield-ft-china_total-inference-2026-12.png"))
     r = run("--runs-dir", runs_dir, "disputes", name, "--sweep", "smic_yield")
     assert r.returncode == 2 and "QUANTITY:CLAIM" in r.stderr
+
+
+def _flagged(stdout):
+    """Quantities named on the "! judgement drives this result" lines."""
+    return [ln.split(": ", 1)[1].split()[0] for ln in stdout.splitlines()
+            if ln.strip().startswith("! judgement drives this result")]
+
+
+def test_check_flags_a_judgement_quantity_among_the_top_drivers(tmp_path):
+    # the same quantity, made the dominant driver and marked judgement, must be flagged;
+    # with its documented claims (baseline) it must not be
+    guess = tmp_path / "guess.toml"
+    guess.write_text(f'extends = "{BASELINE}"\n'
+                     "[quantities.smuggled_2024]\n"
+                     'units = "chip/year"\ndescription = "Smuggled 2024, a guess"\n'
+                     'basis = "judgement"\nreasoning = "A test: no document"\n'
+                     'dist = { family = "lognormal", p5 = 1e4, p95 = 3e6 }\n')
+    args = ("--var", "china_total", "--at", "2027-12", "--drivers", "2000")
+    r = run("check", str(guess), *args)
+    assert r.returncode == 0, r.stderr
+    assert _flagged(r.stdout)[:1] == ["smuggled_2024"]
+    line = next(ln for ln in r.stdout.splitlines() if "top drivers of china_total" in ln)
+    assert "1. smuggled_2024" in line
+    base = run("check", BASELINE, *args)
+    assert base.returncode == 0, base.stderr
+    assert "smuggled_2024" not in _flagged(base.stdout)
+    assert "1. smuggled_2024" in next(ln for ln in base.stdout.splitlines() if "top drivers of" in ln)
