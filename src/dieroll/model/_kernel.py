@@ -122,62 +122,63 @@ def _by_draw(src, j0, nb, dst):
 
 
 @kernel(inline=True)
-def _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat):
-    """Every path of draws ``j0 .. j0 + nb - 1`` on the time grid: ``pv[path, t, draw - j0]``.
+def _paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step):
+    """Every path of the block's draws in month ``t``: ``pv[path, draw]`` (last month's values in).
 
     Before the first knot a path holds its first value, after the last its last;
     between knots ``i`` and ``i + 1`` (fraction ``f``) a linear path is
     ``a + f (b - a)``, a step path ``a``, a log-linear path ``exp(log a + f log(b / a))``:
     log-linear paths take ``exp`` where a segment starts and then multiply by
-    the segment's monthly ratio (``rat (2, B)`` holds the log ratio of the
-    segment's knots and the monthly ratio).  Months are equally spaced, so the
+    the segment's monthly ratio (``rat[2 p]`` holds path ``p``'s log ratio of the
+    segment's knots, ``rat[2 p + 1]`` the monthly ratio, ``step[p]`` the
+    monthly step of its fraction).  Months are equally spaced, so the
     interpolation fraction grows by the same step each month (to rounding,
     checked to 1e-15; otherwise the ratio is taken afresh).  The product
     differs from ``exp`` by a few units in the last place per month.  The
-    block's knots are first copied to ``kb[knot, draw]`` (:func:`_by_draw`).
+    block's knots are in ``kb[knot, draw]`` (:func:`_by_draw`).
     """
-    T = pv.shape[1]
-    _by_draw(knots, j0, nb, kb)
     for p in range(pv.shape[0]):
         ko = pa_koff[p]
         nk = pa_nk[p]
         mode = pa_interp[p]
-        step = -1.0  # the monthly step of the current log-linear segment
-        for t in range(T):
-            i = pa_seg[p, t]
-            f = pa_frac[p, t]
-            if nk == 1 or f <= 0.0:
+        i = pa_seg[p, t]
+        f = pa_frac[p, t]
+        if t == 0:
+            step[p] = -1.0
+        if nk == 1 or f <= 0.0:
+            for j in range(nb):
+                pv[p, j] = kb[ko + i, j]
+        elif f >= 1.0:
+            for j in range(nb):
+                pv[p, j] = kb[ko + i + 1, j]
+        elif mode == 0:
+            for j in range(nb):
+                a = kb[ko + i, j]
+                pv[p, j] = a + f * (kb[ko + i + 1, j] - a)
+        elif mode == 1:
+            prev = pa_frac[p, t - 1] if t > 0 else 0.0
+            df = f - prev
+            if t > 1 and pa_seg[p, t - 1] == i and prev > 0.0 and abs(df - step[p]) <= 1e-15:
+                # same segment and step as last month: multiply by the monthly ratio
                 for j in range(nb):
-                    pv[p, t, j] = kb[ko + i, j]
-            elif f >= 1.0:
+                    pv[p, j] = pv[p, j] * rat[2 * p + 1, j]
+            elif t > 0 and pa_seg[p, t - 1] == i and prev > 0.0:
+                # second month of a segment: the ratio for this step
+                step[p] = df
                 for j in range(nb):
-                    pv[p, t, j] = kb[ko + i + 1, j]
-            elif mode == 0:
-                for j in range(nb):
-                    a = kb[ko + i, j]
-                    pv[p, t, j] = a + f * (kb[ko + i + 1, j] - a)
-            elif mode == 1:
-                prev = pa_frac[p, t - 1] if t > 0 else 0.0
-                df = f - prev
-                if t > 1 and pa_seg[p, t - 1] == i and prev > 0.0 and abs(df - step) <= 1e-15:
-                    # same segment and step as last month: multiply by the monthly ratio
-                    for j in range(nb):
-                        pv[p, t, j] = pv[p, t - 1, j] * rat[1, j]
-                elif t > 0 and pa_seg[p, t - 1] == i and prev > 0.0:
-                    # second month of a segment: the ratio for this step
-                    step = df
-                    for j in range(nb):
-                        rat[1, j] = math.exp(rat[0, j] * df)
-                        pv[p, t, j] = pv[p, t - 1, j] * rat[1, j]
-                else:
-                    step = -1.0
-                    for j in range(nb):
-                        la = math.log(kb[ko + i, j])
-                        rat[0, j] = math.log(kb[ko + i + 1, j]) - la
-                        pv[p, t, j] = math.exp(la + f * rat[0, j])
+                    r = math.exp(rat[2 * p, j] * df)
+                    rat[2 * p + 1, j] = r
+                    pv[p, j] = pv[p, j] * r
             else:
+                step[p] = -1.0
                 for j in range(nb):
-                    pv[p, t, j] = kb[ko + i, j]
+                    la = math.log(kb[ko + i, j])
+                    lr = math.log(kb[ko + i + 1, j]) - la
+                    rat[2 * p, j] = lr
+                    pv[p, j] = math.exp(la + f * lr)
+        else:
+            for j in range(nb):
+                pv[p, j] = kb[ko + i, j]
 
 
 @kernel(inline=True)
@@ -235,8 +236,8 @@ def _ascend_month(t, a, controls, nb, pv, st, sb, ob):
     for j in range(nb):
         py = sb[PACK_YIELD, j]
         util = sb[UTIL, j]
-        yld = smic.yield_at(sb[Y0, j], sb[YMAT, j], pv[P_PROG, t, j])
-        g = pv[P_950, t, j]
+        yld = smic.yield_at(sb[Y0, j], sb[YMAT, j], pv[P_PROG, j])
+        g = pv[P_950, j]
         d910 = sb[DPP, j]
         d950 = sb[DPP950, j]
         ppd_t = 1.0 / d910
@@ -244,18 +245,18 @@ def _ascend_month(t, a, controls, nb, pv, st, sb, ob):
         ppd_d, spd_d = ascend.per_die(g, d910, d950, spd_t, sb[SPP950, j])
         loss = st[S_LOSS, j]
         w_t = _queue(st, ob, R_TSMC, j, loss,
-                     tsmc.arrivals(a, st[S_BANK, j], sb[TSMC_DIES, j], pv[P_PROXY, t, j]))
+                     tsmc.arrivals(a, st[S_BANK, j], sb[TSMC_DIES, j], pv[P_PROXY, j]))
         w_s = _queue(st, ob, R_SMIC, j, loss,
-                     smic.good_dies(pv[P_WPM, t, j], pv[P_SHARE, t, j], sb[DPW, j], yld))
-        w_h = _queue(st, ob, R_HWFAB, j, loss, smic.good_dies(pv[P_HWPM, t, j], 1.0, sb[DPW, j], yld))
+                     smic.good_dies(pv[P_WPM, j], pv[P_SHARE, j], sb[DPW, j], yld))
+        w_h = _queue(st, ob, R_HWFAB, j, loss, smic.good_dies(pv[P_HWPM, j], 1.0, sb[DPW, j], yld))
         packages = w_t * ppd_t + w_s * ppd_d + w_h * ppd_d
         need = w_t * spd_t + w_s * spd_d + w_h * spd_d
         stock = st[S_HBM, j]
         f_hbm = 1.0
         if controls:
-            stock += pv[P_GREY, t, j] + pv[P_DOM, t, j]
+            stock += pv[P_GREY, j] + pv[P_DOM, j]
             f_hbm = hbm.available(stock, need)
-        f, code = ascend.limit(f_hbm, pv[P_CAP, t, j], packages)
+        f, code = ascend.limit(f_hbm, pv[P_CAP, j], packages)
         if controls:
             stock = hbm.draw(stock, f, f_hbm, need)
         st[S_HBM, j] = stock
@@ -282,22 +283,22 @@ def _other_month(t, a, nb, pv, st, sb):
     for j in range(nb):
         py = sb[PACK_YIELD, j]
         util = sb[UTIL, j]
-        yld = smic.yield_at(sb[Y0, j], sb[YMAT, j], pv[P_PROG, t, j])
-        oc = other_domestic.chips(pv[P_WPM, t, j], pv[P_OSHARE, t, j], sb[ODPW, j], yld, py)
+        yld = smic.yield_at(sb[Y0, j], sb[YMAT, j], pv[P_PROG, j])
+        oc = other_domestic.chips(pv[P_WPM, j], pv[P_OSHARE, j], sb[ODPW, j], yld, py)
         st[M_CHIPS + C_OTHER, j] = oc
         st[M_INF + C_OTHER, j] = conversion.h100e(oc, sb[FOTHER[0], j], util)
         st[M_TRN + C_OTHER, j] = conversion.h100e(oc, sb[FOTHER[1], j], util)
         a800 = sb[A800, j] * w_a800
         h800 = sb[H800, j] * w_a800
-        h20 = sb[H20, j] * w_h20 + sb[H20R, j] * w_h20r + pv[P_LIC, t, j] * licensed
+        h20 = sb[H20, j] * w_h20 + sb[H20R, j] * w_h20r + pv[P_LIC, j] * licensed
         h200 = st[S_H200, j] * nvidia.spread_share(a, nvidia.H200_FIRST, sb[H200M, j])
         st[M_CHIPS + C_LEGAL, j] = a800 + h800 + h20 + h200
         st[M_INF + C_LEGAL, j] = (a800 * sb[FA100[0], j] + h800 * sb[FH800[0], j] + h20 * sb[FH20[0], j]
                                   + h200 * sb[FH200[0], j])
         st[M_TRN + C_LEGAL, j] = (a800 * sb[FA100[1], j] + h800 * sb[FH800[1], j] + h20 * sb[FH20[1], j]
                                   + h200 * sb[FH200[1], j])
-        smug = smuggled.chips(sb[SMUG24, j], pv[P_TREND, t, j])
-        smug_h = smuggled.h100e(smug, pv[P_BW, t, j], sb[FHOP, j], sb[FBW, j])
+        smug = smuggled.chips(sb[SMUG24, j], pv[P_TREND, j])
+        smug_h = smuggled.h100e(smug, pv[P_BW, j], sb[FHOP, j], sb[FBW, j])
         st[M_CHIPS + C_SMUG, j] = smug
         st[M_INF + C_SMUG, j] = smug_h
         st[M_TRN + C_SMUG, j] = smug_h
@@ -349,11 +350,11 @@ def _totals_month(t, nb, pv, st, ob):
         tot_t = st[M_TOTAL + 1, j]
         ob[O_TOTAL[0], j] = tot_i
         ob[O_TOTAL[1], j] = tot_t
-        ab = pv[P_ABROAD, t, j]
+        ab = pv[P_ABROAD, j]
         ob[O_ABROAD, j] = ab
         ob[O_FIRMS[0], j] = tot_i + ab
         ob[O_FIRMS[1], j] = tot_t + ab
-        us_t = pv[P_US, t, j]
+        us_t = pv[P_US, j]
         ob[O_US, j] = us_t
         ob[O_RATIO[0], j] = us.ratio(us_t, tot_i)
         ob[O_RATIO[1], j] = us.ratio(us_t, tot_t)
@@ -378,7 +379,7 @@ def _totals_month(t, nb, pv, st, ob):
 
 
 @kernel(inline=True)
-def _block(sc, j0, nb, abs0, pv, st, sb, ob, out):
+def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out):
     """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
 
     Each draw's months depend on each other (queues, stocks, HBM), but draws do
@@ -393,11 +394,13 @@ def _block(sc, j0, nb, abs0, pv, st, sb, ob, out):
     draw]`` (:func:`_by_draw`), and each month's outputs go to ``ob[series,
     draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.
     """
-    T = pv.shape[1]
+    T = out.shape[1]
     _by_draw(sc, j0, nb, sb)
+    _by_draw(knots, j0, nb, kb)
     _init(sb, nb, abs0, st)
     for t in range(T):
         a = abs0 + t
+        _paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step)
         if flows.restarts(a, t):  # a new calendar year of flows
             for q in range(Y_MADE, Y_US + 1):
                 for j in range(nb):
@@ -411,7 +414,7 @@ def _block(sc, j0, nb, abs0, pv, st, sb, ob, out):
                 out[q, t, j0 + j] = ob[q, j]
 
 
-_B = 64  # draws per block: paths and state of a block stay in cache
+_B = 256  # draws per block: state, inputs and one month of paths of a block stay in L2
 
 
 @kernel(parallel=True)
@@ -427,14 +430,15 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     nblocks = (n + _B - 1) // _B
     nthr = max(1, min(nthreads, nblocks))
     for tid in prange(nthr):
-        pv = np.empty((P, T, _B))
+        pv = np.empty((P, _B))
         st = np.empty((_NSTATE, _B))
         sb = np.empty((scalars.shape[1], _B))
         kb = np.empty((knots.shape[1], _B))
         ob = np.empty((N_SERIES, _B))
-        rat = np.empty((2, _B))
+        rat = np.empty((2 * P, _B))
+        step = np.empty(P)
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
-            _paths_block(knots, j0, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat)
-            _block(scalars, j0, nb, abs0, pv, st, sb, ob, out)
+            _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
+                   st, sb, ob, out)
