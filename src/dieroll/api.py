@@ -16,20 +16,39 @@ from .store.provenance import command_line
 __all__ = ["Result", "run", "run_to_folder", "default_run_name", "reweight"]
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """An in-memory run: ``summary`` and, if kept, per-draw ``prior`` and ``prior_predictive``."""
+    """An in-memory run.
+
+    Attributes
+    ----------
+    summary : xarray.Dataset
+        Quantiles, means and errors of every output.
+    prior, prior_predictive : xarray.Dataset or None
+        Per-draw inputs and outputs (ArviZ's group names), when draws were kept.
+    prior_set : PriorSet
+        The priors the run used (what-ifs applied).
+    seconds : float
+    """
 
     summary: xr.Dataset
     prior: xr.Dataset | None
     prior_predictive: xr.Dataset | None
-    priors: PriorSet
+    prior_set: PriorSet
     seconds: float
+
+    def __repr__(self) -> str:
+        from .store.summary import run_repr
+        return run_repr("Result", self.summary, ", draws kept" if self.prior is not None else "")
+
+    def _repr_html_(self) -> str:
+        from .store.summary import run_html
+        return run_html("Result", self.summary)
 
 
 def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
         threads: int | None = None, chunk_size: int | None = None, progress: bool = False,
-        model=None) -> Result:
+        model=None, weights=(), sets=()) -> Result:
     """Run the model in memory (nothing written).
 
     Parameters
@@ -45,6 +64,9 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
         Progress bar on stderr for long runs.
     model : Model, optional
         Defaults to the China AI compute model.
+    weights, sets : sequence of str
+        What-ifs as on the command line: ``"smic_yield.ft=0.8"``,
+        ``"packaging_yield=0.8"`` (see :meth:`dieroll.PriorSet.what_if`).
 
     Returns
     -------
@@ -52,8 +74,11 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     """
     from .model import MODEL
     model = MODEL if model is None else model
-    prior = priors if isinstance(priors, PriorSet) else load_priors(
-        priors, **({} if model is MODEL else {"catalog": model.inputs}))
+    cat = {} if model is MODEL else {"catalog": model.inputs}
+    prior = priors if isinstance(priors, PriorSet) else load_priors(priors, **cat)
+    if weights or sets:
+        from .priors.what_if import apply_what_ifs
+        prior = apply_what_ifs(prior, weights, sets, **cat)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
     sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
@@ -76,8 +101,14 @@ def default_run_name(priors_path: str) -> str:
 def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None = None,
                   draws: int | None = None, seed: int | None = None, force: bool = False,
                   keep_draws: bool = False, progress: bool = False, charts: bool = True,
-                  threads: int | None = None, chunk_size: int | None = None, model=None) -> str:
+                  threads: int | None = None, chunk_size: int | None = None, model=None,
+                  weights=(), sets=()) -> str:
     """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
+
+    ``weights`` and ``sets`` are what-ifs as on the command line
+    (``"smic_yield.ft=0.8"``, ``"packaging_yield=0.8"``): the run's
+    ``priors.toml`` holds the priors with them applied, and the manifest and
+    summary list them (``what_ifs``).
 
     ``model`` defaults to the China AI compute model; another model's run is
     written the same way (its charts need ``china_total``-style outputs, so pass
@@ -90,7 +121,11 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
     """
     from .model import MODEL
     model = MODEL if model is None else model
-    prior = load_priors(priors_path, **({} if model is MODEL else {"catalog": model.inputs}))
+    cat = {} if model is MODEL else {"catalog": model.inputs}
+    prior = load_priors(priors_path, **cat)
+    if weights or sets:
+        from .priors.what_if import apply_what_ifs
+        prior = apply_what_ifs(prior, weights, sets, **cat)
     name = name or default_run_name(priors_path)
     from .store.folder import check_name
     check_name(name)
@@ -124,7 +159,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
             default_charts(ds, tmp, os.path.join(runs_dir, name), write=write_bytes, between=check_stop)
         return {"title": prior.run.title, "draws": sim.draws, "seed": str(sim.seed),
                 "priors_file": os.path.relpath(priors_path), "priors_sha256": prior.sha256,
-                "seconds": round(sim.seconds, 3), "engine": sim.settings, "keep_draws": keep_draws}
+                "seconds": round(sim.seconds, 3), "engine": sim.settings, "keep_draws": keep_draws,
+                "what_ifs": list(prior.what_ifs)}
 
     return write_run_folder(runs_dir, name, fill, force=force)
 

@@ -1,4 +1,5 @@
-"""The ``dieroll`` command line: run, check, describe, list, clean, show, chart, compare, disputes.
+"""The ``dieroll`` command line: run, check, describe, list, clean, show, chart, compare, export, validate,
+disputes.
 
 Every command uses the same public API as notebooks.  Errors print as plain
 messages (a priors error lists every problem) and exit with status 2; Ctrl-C
@@ -25,6 +26,8 @@ def _fmt(x: float) -> str:
         return f"{x / 1e6:.3g} M"
     if a >= 1e4:
         return f"{x / 1e3:.3g} k"
+    if a >= 1e3:
+        return f"{x:.0f}"  # a year or a count in thousands reads in full (2026, not 2.03e+03)
     return f"{x:.3g}"
 
 
@@ -124,7 +127,7 @@ def cmd_run(args) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws, seed=args.seed,
                          force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
-                         threads=args.threads, chunk_size=args.chunk_size)
+                         threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set)
     if not args.quiet:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"
@@ -195,41 +198,134 @@ def cmd_show(args) -> int:
     from .text import printable
     print(f"{printable(run.manifest.get('title', ''), 200)} — {printable(run.path)} — "
           f"N = {run.manifest.get('draws'):,}, seed {printable(str(run.manifest.get('seed')), 30)}")
-    rows = [("china_total", {"metric": "inference"}, "China, inference (H100e)"),
-            ("china_total", {"metric": "training"}, "China, training (H100e)"),
-            ("us_total", {}, "United States (H100e)"),
-            ("us_china_ratio", {"metric": "inference"}, "US / China, inference")]
+    from .store.summary import headline_rows
+    _, rows = headline_rows(ds, want, fmt=_fmt)
     print(f"{'':28}" + "".join(f"{str(t)[:7]:>26}" for t in want))
-    for var, sel, label in rows:
-        da = ds[var].sel(**sel)
-        cells = []
-        for t in want:
-            v = da.sel(time=t).sel(quantile=[0.05, 0.5, 0.95]).values
-            cells.append(f"{_fmt(v[1])} [{_fmt(v[0])}–{_fmt(v[2])}]")
+    for label, cells in rows:
         print(f"{label:28}" + "".join(f"{c:>26}" for c in cells))
     print("\nmedian [5 %–95 %]")
     return 0
 
 
+def _protected(out_dir) -> set[str]:
+    """Files a completed run in ``out_dir`` records in its manifest: a chart never replaces them."""
+    import json
+    try:
+        with open(os.path.join(out_dir, "manifest.json"), "rb") as fh:
+            files = json.loads(fh.read(64 << 20)).get("files", {})
+        return {os.path.normpath(os.path.join(out_dir, f)) for f in files} | \
+            {os.path.normpath(os.path.join(out_dir, "manifest.json"))}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
 def _save_all(fig, out_dir, base, formats, attrs, cmd):
+    """Save ``fig`` as each format and its numbers as ``base.csv`` beside it (never over a run's own files)."""
     import matplotlib.pyplot as plt
 
-    from .plot.style import save
+    from .plot.style import save, save_table
+    keep = _protected(out_dir)
+    for ext in [f.strip().lower() for f in formats.split(",")] + ["csv"]:
+        if os.path.normpath(os.path.join(out_dir, f"{base}.{ext}")) in keep:
+            plt.close(fig)
+            raise DierollError(f"{os.path.join(out_dir, f'{base}.{ext}')} is one of the run's own files (in its "
+                               "manifest) and is never replaced; write the chart elsewhere with --out")
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise DierollError(f"--out {out_dir!r}: cannot create the folder ({exc.strerror})") from None
     written = []
-    for fmt in formats.split(","):
-        fmt = fmt.strip().lower()
-        if fmt not in ("png", "svg", "pdf"):
-            raise DierollError(f"--format {fmt!r}: choose from png, svg, pdf")
+    try:
+        for fmt in formats.split(","):
+            fmt = fmt.strip().lower()
+            if fmt not in ("png", "svg", "pdf"):
+                raise DierollError(f"--format {fmt!r}: choose from png, svg, pdf")
+            target = os.path.join(out_dir, f"{base}.{fmt}")
+            try:
+                written += save(fig, target, attrs, cmd, base)
+            except OSError as exc:
+                raise DierollError(f"cannot write {target!r}: {exc.strerror}") from None
+        target = os.path.join(out_dir, f"{base}.csv")
         try:
-            written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base)
+            written += save_table(fig, target, attrs, cmd)
         except OSError as exc:
-            raise DierollError(f"cannot write {os.path.join(out_dir, f'{base}.{fmt}')!r}: {exc.strerror}") from None
-    plt.close(fig)
+            raise DierollError(f"cannot write {target!r}: {exc.strerror}") from None
+    finally:
+        plt.close(fig)
     return written
+
+
+def _size(text):
+    """``WxH`` in inches (``6.4x4``) for --size."""
+    try:
+        w, h = (float(x) for x in str(text).lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write WIDTHxHEIGHT in inches, e.g. 10x5.6") from None
+    if not (1.0 <= w <= 40.0 and 1.0 <= h <= 40.0):
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must each be from 1 to 40 inches")
+    return (w, h)
+
+
+def _dpi(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of dots per inch, e.g. 300") from None
+    if not 30 <= v <= 1200:
+        raise argparse.ArgumentTypeError(f"{text!r}: from 30 to 1200 dots per inch")
+    return v
+
+
+def _layout(args) -> dict:
+    """The layout arguments of every *_figure function, from --title/--subtitle/--size/--dpi/--no-footnote."""
+    out = {}
+    for k in ("title", "subtitle"):
+        v = getattr(args, k, None)
+        if v is not None:
+            from .text import first_unsafe
+            if len(v) > 300 or first_unsafe(v) is not None:
+                raise DierollError(f"--{k}: printable text of at most 300 characters")
+            out[k] = v
+    if getattr(args, "size", None):
+        out["size"] = args.size
+    if getattr(args, "dpi", None):
+        out["dpi"] = args.dpi
+    if getattr(args, "no_footnote", False):
+        out["footnote"] = False
+    return out
+
+
+def _layout_cmd(args) -> str:
+    """The layout options as they go into a chart's regenerate command."""
+    import shlex
+    parts = []
+    for k in ("title", "subtitle"):
+        if getattr(args, k, None) is not None:
+            parts.append(f"--{k} {shlex.quote(getattr(args, k))}")
+    if getattr(args, "size", None):
+        parts.append(f"--size {args.size[0]:g}x{args.size[1]:g}")
+    if getattr(args, "dpi", None):
+        parts.append(f"--dpi {args.dpi:g}")
+    if getattr(args, "no_footnote", False):
+        parts.append("--no-footnote")
+    return (" " + " ".join(parts)) if parts else ""
+
+
+def _labels(args) -> dict:
+    """--channel/--route/--constraint/--country (and --metric) as a labels dict."""
+    from .selection import LABEL_DIMS
+    return {d: getattr(args, d) for d in LABEL_DIMS if getattr(args, d, None) is not None}
+
+
+def _labels_cmd(args) -> str:
+    return "".join(f" --{d} {v}" for d, v in _labels(args).items() if d != "metric")
+
+
+def _published(args):
+    if not getattr(args, "published", None):
+        return None
+    from .published import load_published
+    return load_published(args.published)
 
 
 def cmd_chart(args) -> int:
@@ -238,58 +334,80 @@ def cmd_chart(args) -> int:
 
     from .plot import binding_figure, channels_figure, exceedance_figure, fan_figure, hist_figure, yearly_figure
     from .plot.render import chart_command
+    from .selection import label_dims, select
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
     ds = run.summary
+    layout = _layout(args)
+    labels = _labels(args)
     outs = sorted(v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(("_error", "_mcse")))
-    if args.var not in outs:
+    if args.kind not in ("channels", "binding") and args.var not in outs:
         raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
-    extra = [d for d in ds[args.var].dims if d not in ("time", "quantile", "metric")]
     if args.kind == "yearly" and not args.var.endswith("_ytd"):
         flows = [v for v in outs if v.endswith("_ytd")]
         raise DierollError(f"--kind yearly charts a calendar-year flow; --var one of {', '.join(flows)}")
-    if args.kind not in ("channels", "binding", "yearly") and extra:
-        labels = "; ".join(f"{d}: {', '.join(map(str, ds[d].values))}" for d in extra)
-        plain = [v for v in outs if not [d for d in ds[v].dims if d not in ("time", "quantile", "metric")]]
-        raise DierollError(f"--var {args.var} has labels to choose from ({labels}), which this command cannot "
-                           f"select yet; chart one of {', '.join(plain)}, or --kind channels")
-    cmd = chart_command(path, args.var, args.metric, args.log, args.kind)
-    if args.kind == "fan":
-        fig = fan_figure(ds, args.var, metric=args.metric, log=args.log, command=cmd)
-        base = f"fan-{args.var}-{args.metric}"
-    elif args.kind == "exceedance":
-        th = args.threshold or [1e6]
-        cmd += " --threshold " + " ".join(f"{x:g}" for x in th)
-        try:
-            fig = exceedance_figure(ds, args.var, th, metric=args.metric, draws=run.prior_predictive, command=cmd)
-        except ValueError as exc:
-            raise DierollError(str(exc)) from None
-        base = f"exceedance-{args.var}-{args.metric}"
-    elif args.kind == "hist":
-        if run.prior is None:
-            raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
-        at = args.at or "2026-12"
-        from .analysis._draws import month_in
-        month_in(at, ds["time"].values, "--at")
-        if args.by and f"{args.by}_claim" not in run.prior:
-            disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
-            raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
-        cmd += f" --at {at}" + (f" --by {args.by}" if args.by else "")
-        fig = hist_figure(ds, run.prior, run.prior_predictive, args.var, at, metric=args.metric, by=args.by,
-                          log=args.log, command=cmd)
-        base = f"hist-{args.var}-{args.metric}-{at}" + (f"-by-{args.by}" if args.by else "")
-    elif args.kind == "binding":
-        if "ascend_binding_mean" not in ds:
-            raise DierollError(f"--kind binding: this run has no ascend_binding output ({path})")
-        fig = binding_figure(ds, command=cmd)
-        base = "binding"
-    elif args.kind == "yearly":
-        fig = yearly_figure(ds, args.var, metric=args.metric, command=cmd)
-        base = f"yearly-{args.var}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
-    else:
-        fig = channels_figure(ds, metric=args.metric, log=args.log, command=cmd)
-        base = f"channels-{args.metric}"
+    if args.kind in ("fan", "exceedance", "hist"):
+        select(ds, args.var, labels)  # a missing or unknown label: the error lists the labels
+    others = {d: v for d, v in labels.items() if d != "metric"}
+    if args.kind in ("fan", "exceedance", "hist", "yearly"):
+        unused = [d for d in others if d not in label_dims(ds[args.var])]
+        if unused:
+            raise DierollError(f"--{unused[0]}: {args.var} has no {unused[0]} dimension"
+                               + (f" (its labels: {', '.join(label_dims(ds[args.var]))})"
+                                  if label_dims(ds[args.var]) else ""))
+    tag = "".join(f"-{v}" for v in others.values())
+    cmd = chart_command(path, args.var, args.metric, args.log, args.kind) + _labels_cmd(args)
+    published = _published(args)
+    if published and args.kind not in ("fan", "yearly"):
+        raise DierollError("--published draws estimates on --kind fan and --kind yearly charts only")
+    if published:
+        cmd += f" --published {args.published}"
+    cmd += _layout_cmd(args)
+    try:
+        if args.kind == "fan":
+            fig = fan_figure(ds, args.var, metric=args.metric, log=args.log, command=cmd, labels=others,
+                             published=published, **layout)
+            base = f"fan-{args.var}{tag}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
+        elif args.kind == "exceedance":
+            th = args.threshold
+            if th:
+                cmd += " --threshold " + " ".join(f"{x:g}" for x in th)
+            elif f"{args.var}_threshold" not in ds.coords:
+                raise DierollError(f"--kind exceedance: this run stored no thresholds for {args.var}; give "
+                                   f"--threshold X [X ...], or add [run.thresholds] {args.var} = [...] to the priors")
+            fig = exceedance_figure(ds, args.var, th, metric=args.metric, draws=run.prior_predictive, command=cmd,
+                                    **layout)
+            base = f"exceedance-{args.var}-{args.metric}"
+        elif args.kind == "hist":
+            if run.prior is None:
+                raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
+            at = args.at or "2026-12"
+            from .analysis._draws import month_in
+            month_in(at, ds["time"].values, "--at")
+            if args.by and f"{args.by}_claim" not in run.prior:
+                disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
+                raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
+            cmd += f" --at {at}" + (f" --by {args.by}" if args.by else "")
+            fig = hist_figure(ds, run.prior, run.prior_predictive, args.var, at, metric=args.metric, by=args.by,
+                              log=args.log, command=cmd, labels=others, **layout)
+            base = f"hist-{args.var}{tag}-{args.metric}-{at}" + (f"-by-{args.by}" if args.by else "")
+        elif args.kind == "binding":
+            if "ascend_binding_mean" not in ds:
+                raise DierollError(f"--kind binding: this run has no ascend_binding output ({path})")
+            fig = binding_figure(ds, command=cmd, **layout)
+            base = "binding-share"
+        elif args.kind == "yearly":
+            fig = yearly_figure(ds, args.var, metric=args.metric, command=cmd, labels=others, published=published,
+                                **layout)
+            base = f"yearly-{args.var}{tag}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
+        else:
+            fig = channels_figure(ds, metric=args.metric, log=args.log, command=cmd, **layout)
+            base = f"channels-{args.metric}"
+    except ValueError as exc:  # a bad size, dpi or threshold from the figure functions
+        if isinstance(exc, DierollError):
+            raise
+        raise DierollError(str(exc)) from None
     base += "-log" if args.log else ""
     print("\n".join(_save_all(fig, args.out or path, base, args.format, ds.attrs, cmd)))
     return 0
@@ -299,22 +417,102 @@ def cmd_compare(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
 
-    from .plot import compare_figure
+    from .analysis.compare import differences
+    from .plot import compare_figure, difference_figure
+    from .selection import select
     from .store import open_run
     runs = {}
     for r in args.runs:
         run = open_run(_resolve_run(r, args.runs_dir))
-        runs[run.name] = run.summary
-    seeds = {ds.attrs.get("seed") for ds in runs.values()}
+        if run.name in runs:
+            raise DierollError(f"{r}: the run {run.name!r} is given twice")
+        runs[run.name] = run
+    labels = _labels(args)
+    for run in runs.values():
+        select(run.summary, args.var, labels)
+    seeds = {run.summary.attrs.get("seed") for run in runs.values()}
     if len(seeds) > 1:
         print("dieroll: warning: these runs use different seeds, so they do not share random numbers",
               file=sys.stderr)
     cmd = "dieroll compare " + " ".join(args.runs) + f" --var {args.var} --metric {args.metric}" + \
-        (" --log" if args.log else "")
-    fig = compare_figure(runs, args.var, metric=args.metric, log=args.log, command=cmd)
+        _labels_cmd(args) + (" --log" if args.log else "") + _layout_cmd(args)
+    layout = _layout(args)
+    others = {d: v for d, v in labels.items() if d != "metric"}
+    tag = "".join(f"-{v}" for v in others.values())
+    summaries = {k: r.summary for k, r in runs.items()}
+    attrs = next(iter(summaries.values())).attrs
+    fig = compare_figure(summaries, args.var, metric=args.metric, log=args.log, command=cmd, labels=others,
+                         **layout)
     out = args.out or args.runs_dir
-    base = "compare-" + "-".join(runs) + f"-{args.var}-{args.metric}" + ("-log" if args.log else "")
-    print("\n".join(_save_all(fig, out, base, args.format, next(iter(runs.values())).attrs, cmd)))
+    base = "compare-" + "-".join(runs) + f"-{args.var}{tag}-{args.metric}" + ("-log" if args.log else "")
+    written = _save_all(fig, out, base, args.format, attrs, cmd)
+    if len(runs) >= 2:
+        tab = differences(runs, args.var, labels)
+        fig = difference_figure(runs, args.var, metric=args.metric, command=cmd, labels=others, **layout)
+        written += _save_all(fig, out, "difference-" + "-".join(runs) + f"-{args.var}{tag}-{args.metric}",
+                             args.format, attrs, cmd)
+        base_name = next(iter(runs))
+        how = ("paired by draw: median [5 %–95 %] of the per-draw difference" if tab.attrs["paired"] else
+               "difference of the medians (runs without kept draws, or different seeds or N: not paired)")
+        months = [m for m in tab["time"].unique() if m.endswith("-12")] or [tab["time"].iloc[-1]]
+        if len(months) > 5:  # at most five columns: evenly spaced Decembers, the last one included
+            months = [months[round(i * (len(months) - 1) / 4)] for i in range(5)]
+        print(f"{args.var} ({args.metric}) minus {base_name}, {how}:")
+        print(f"{'':24}" + "".join(f"{m:>26}" for m in months))
+        for scen, sub in tab.groupby("scenario", sort=False):
+            sub = sub.set_index("time")
+            cells = []
+            for m in months:
+                r = sub.loc[m]
+                cells.append(f"{_fmt(r['median'])} [{_fmt(r['p5'])}–{_fmt(r['p95'])}]" if tab.attrs["paired"]
+                             else _fmt(r["median"]))
+            print(f"{scen[:24]:24}" + "".join(f"{c:>26}" for c in cells))
+        print()
+    print("\n".join(written))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export
+    from .store import open_run
+    path = _resolve_run(args.run, args.runs_dir)
+    run = open_run(path)
+    out = args.out or os.path.join(path, f"export-{args.by}.{args.format}")
+    if args.out and os.path.isdir(args.out):
+        out = os.path.join(args.out, f"{run.name}-{args.by}.{args.format}")
+    labels = {d: v for d, v in _labels(args).items()}
+    written = export(run, out, format=args.format, force=args.force, variables=args.var, at=args.at, by=args.by,
+                     labels=labels, digits=args.digits)
+    print(written)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .published import load_published, validate
+    from .store import open_run
+    path = _resolve_run(args.run, args.runs_dir)
+    run = open_run(path)
+    ests = load_published(args.published)
+    tab = validate(run, ests)
+    from .text import printable
+    print(f"{printable(run.summary.attrs.get('title', ''), 200)} — {printable(run.path)} — N = "
+          f"{int(run.summary.attrs.get('draws', 0)):,} — against {printable(args.published)}\n")
+    print(f"{'estimate':24} {'date':8} {'published':>16} {'model median [5 %–95 %]':>30} {'where':>13}  in 90 %")
+    for _, r in tab.iterrows():
+        model = f"{_fmt(r['model_p50'])} [{_fmt(r['model_p05'])}–{_fmt(r['model_p95'])}]"
+        print(f"{printable(r['id'], 24):24} {r['date']:8} {r['published']:>16} {model:>30} {r['where']:>13}  "
+              f"{'yes' if r['inside_90'] else 'NO'}")
+        what = f"{r['variable']}" + (f" ({r['labels']})" if r["labels"] else "")
+        print(f"{'':24} {printable(what, 100)}; {printable(r['source'], 120)}")
+        print(f"{'':24} counted: {printable(r['counted'], 160)}")
+    outside = int((~tab["inside_90"]).sum())
+    print(f"\n{len(tab) - outside} of {len(tab)} published estimates overlap the model's 90 % interval"
+          + (f"; {outside} {'does' if outside == 1 else 'do'} not" if outside else ""))
+    if args.csv:
+        if os.path.exists(args.csv) and not args.force:
+            raise DierollError(f"{args.csv} exists; choose another --csv or add --force to replace it")
+        tab.to_csv(args.csv, index=False)
+        print(args.csv)
     return 0
 
 
@@ -345,76 +543,120 @@ def cmd_disputes(args) -> int:
     for d in judgement_drivers(screen, bases_of(run)):
         print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
               f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
-    if args.chart:
+    layout = _layout(args)
+    if args.chart or args.sweep:
         import matplotlib
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from .plot import disputes_chart, tornado
-        from .plot.figures import _frame
-        from .plot.style import style
-        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --chart"
-        with style():
-            fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * int((table['claim_id'] != '').sum())))
-            disputes_chart(table, ax)
-            _frame(fig, ax, "Which dispute matters", f"{run.summary.attrs.get('title', '')} · median and 90 % "
-                   "interval given each claim", run.summary.attrs, cmd, legend=False)
+    if args.chart:
+        from .plot import disputes_figure, tornado_figure
+        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --chart" + \
+            _layout_cmd(args)
+        fig = disputes_figure(table, run.summary.attrs, command=cmd, **layout)
         out = _save_all(fig, path, f"disputes-{args.var}-{args.metric}-{args.at}", args.format,
                         run.summary.attrs, cmd)
         sens = sensitivity(run, args.var, metric=args.metric, at=args.at)
-        with style():
-            fig, ax = plt.subplots(figsize=(6.4, 4.6))
-            tornado(sens, ax)
-            _frame(fig, ax, "What drives the result", f"{run.summary.attrs.get('title', '')} · rank correlation "
-                   f"over {sens.attrs['draws']:,} draws; S1: RBD-FAST on {sens.attrs['salib_subsample']:,}",
-                   run.summary.attrs, cmd, legend=False)
+        fig = tornado_figure(sens, run.summary.attrs, command=cmd, **layout)
         out += _save_all(fig, path, f"tornado-{args.var}-{args.metric}-{args.at}", args.format,
                          run.summary.attrs, cmd)
         print("\n" + "\n".join(out))
     if args.sweep:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from .analysis import sweep
-        from .plot import sweep_chart
-        from .plot.figures import _frame
-        from .plot.style import style
+        from .plot import sweep_figure
         try:
             quantity, claim = args.sweep.split(":")
         except ValueError:
             raise DierollError(f"--sweep {args.sweep!r}: write QUANTITY:CLAIM, e.g. smic_yield:ft") from None
         sw = sweep(run, quantity, claim, args.var, metric=args.metric, at=args.at)
-        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --sweep {args.sweep}"
-        with style():
-            fig, ax = plt.subplots()
-            sweep_chart(sw, ax)
-            _frame(fig, ax, f"If {quantity} = {claim} were more (or less) believed",
-                   f"{run.summary.attrs.get('title', '')} · reweighted stored draws; smallest effective sample "
-                   f"size {float(sw['ess'].min()):,.0f}", run.summary.attrs, cmd, legend=False)
+        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --sweep " \
+              f"{args.sweep}" + _layout_cmd(args)
+        fig = sweep_figure(sw, run.summary.attrs, command=cmd, **layout)
         print("\n".join(_save_all(fig, path, f"sweep-{quantity}-{claim}-{args.var}-{args.metric}-{args.at}",
                                    args.format, run.summary.attrs, cmd)))
     return 0
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's examples as written."""
+
+
+def _sub(sub, name, help, description, examples):
+    return sub.add_parser(name, help=help, description=description, formatter_class=_Help,
+                          epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
+
+
+def _label_options(parser, what="the output"):
+    from .selection import LABEL_DIMS
+    parser.add_argument("--metric", default="inference", choices=["inference", "training"],
+                        help=f"metric of {what}, where it has one (default: inference)")
+    words = {"channel": "tsmc_ascend, smic_ascend, huawei_fab_ascend, other_domestic, nvidia_legal, "
+                        "nvidia_smuggled", "route": "tsmc, smic, huawei_fab", "constraint": "dies, hbm, packaging",
+             "country": "china, us"}
+    for d in LABEL_DIMS[1:]:
+        parser.add_argument(f"--{d}", metavar="LABEL",
+                            help=f"the {d} of {what}, for outputs with a {d} dimension ({words[d]}; default: none, "
+                                 "so such an output needs it)")
+
+
+def _layout_options(parser):
+    parser.add_argument("--title", help="replace the chart's title (default: the output's name)")
+    parser.add_argument("--subtitle", help="replace the grey line under the title (default: run title and bands)")
+    parser.add_argument("--size", type=_size, metavar="WxH",
+                        help="figure size in inches, e.g. 10x5.6 for a slide (default: 6.4x4, one column)")
+    parser.add_argument("--dpi", type=_dpi, help="PNG resolution in dots per inch (default: 200)")
+    parser.add_argument("--no-footnote", action="store_true",
+                        help="leave out the sources and provenance lines (default: shown)")
+    parser.add_argument("--format", default="png",
+                        help="png, svg, pdf, or several joined by commas (default: png); a CSV of the numbers "
+                             "drawn is always written beside the chart")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dieroll", description="Monte Carlo for AI chip supply under disputed evidence")
+    from . import __version__
+    p = argparse.ArgumentParser(prog="dieroll", formatter_class=_Help,
+                                description="Monte Carlo for AI chip supply under disputed evidence",
+                                epilog="examples:\n  dieroll run priors/baseline.toml\n"
+                                       "  dieroll chart baseline --kind yearly --var ascend_made_ytd\n"
+                                       "  dieroll export baseline --by year --format xlsx\n"
+                                       "Run 'dieroll COMMAND --help' for each command's options.")
+    p.add_argument("--version", action="version", version=f"dieroll {__version__}")
     p.add_argument("--runs-dir", default="runs", help="where runs live (default: runs)")
-    sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run a priors file and write runs/<name>/")
-    r.add_argument("priors")
-    r.add_argument("--draws", type=int)
-    r.add_argument("--seed", type=int)
-    r.add_argument("--name")
-    r.add_argument("--force", action="store_true", help="replace an existing run of that name")
-    r.add_argument("--keep-draws", action="store_true", help="also write draws.zarr (about 9 KB per draw)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar or messages")
-    r.add_argument("--threads", type=int)
-    r.add_argument("--chunk-size", type=int)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    r = _sub(sub, "run", "run a priors file and write runs/<name>/",
+             "Sample the priors through the model and write a run folder: summary.nc, manifest.json, the "
+             "resolved priors.toml, fan.png/svg/pdf, binding.png, ascend-yearly.png (and draws.zarr with "
+             "--keep-draws). The folder is written aside and renamed when complete.",
+             ["dieroll run priors/baseline.toml",
+              "dieroll run priors/scenarios/h20-licensed.toml --draws 200000 --keep-draws",
+              "dieroll run priors/baseline.toml --name ft-heavy --weight smic_yield.ft=0.8",
+              "dieroll run priors/baseline.toml --name pkg80 --set packaging_yield=0.8"])
+    r.add_argument("priors", help="the priors TOML file")
+    r.add_argument("--draws", type=int, help="number of draws (default: the priors' [run] draws)")
+    r.add_argument("--seed", type=int, help="random seed (default: the priors' [run] seed)")
+    r.add_argument("--name", help="run name (default: the priors file name without .toml)")
+    r.add_argument("--force", action="store_true", help="replace an existing run of that name (default: refuse)")
+    r.add_argument("--keep-draws", action="store_true",
+                   help="also write draws.zarr, needed by disputes, hist and paired differences (about 9 KB per "
+                        "draw; default: off)")
+    r.add_argument("--weight", action="append", default=[], metavar="QUANTITY.CLAIM=W",
+                   help="what-if: re-weight one claim (others keep theirs; weights are divided by their sum); "
+                        "repeatable; recorded in the run's priors.toml and manifest (default: none)")
+    r.add_argument("--set", action="append", default=[], metavar="QUANTITY=VALUE",
+                   help="what-if: fix a quantity at VALUE, or give it a dist as a TOML inline table "
+                        "('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); repeatable; recorded like --weight "
+                        "(default: none)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or messages (default: shown)")
+    r.add_argument("--threads", type=int, help="worker threads, 1 to 256 (default: all cores); results do not "
+                                               "depend on it")
+    r.add_argument("--chunk-size", type=int, help="draws per chunk (default: sized to 32 MiB); results do not "
+                                                  "depend on it")
     r.set_defaults(func=cmd_run)
-    c = sub.add_parser("check", help="validate priors files, summarise each quantity and flag judgement-basis "
-                       "quantities among the top drivers")
-    c.add_argument("files", nargs="+")
+    c = _sub(sub, "check", "validate priors files, summarise each quantity and flag judgement-basis "
+             "quantities among the top drivers",
+             "Validate each file (every problem with file, line, key and value), print each quantity's 5/50/95 % "
+             "and screen the top drivers of one output with a short run.",
+             ["dieroll check priors/baseline.toml", "dieroll check priors/scenarios/*.toml --drivers 0",
+              "dieroll check priors/baseline.toml --var china_total --at 2030-12"])
+    c.add_argument("files", nargs="+", help="priors TOML files")
     c.add_argument("--var", default="china_total", help="output whose drivers are screened (default: china_total)")
     c.add_argument("--metric", default="inference", choices=["inference", "training"],
                    help="metric of --var (default: inference)")
@@ -422,50 +664,108 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--drivers", type=int, default=4000, metavar="DRAWS",
                    help="draws run to rank the drivers (default: 4000; 0: skip)")
     c.set_defaults(func=cmd_check)
-    d = sub.add_parser("describe", help="list every quantity the model reads and every output")
+    d = _sub(sub, "describe", "list every quantity the model reads and every output",
+             "The model's inputs (name, units, channel, scalar or path, allowed values) and outputs with their "
+             "label dimensions.", ["dieroll describe"])
     d.set_defaults(func=cmd_describe)
-    ls = sub.add_parser("list", help="list runs (each verified against its manifest) and leftovers of "
-                        "interrupted runs")
+    ls = _sub(sub, "list", "list runs (each verified against its manifest) and leftovers of interrupted runs",
+              "Every run under --runs-dir with its status, draws and title; files are checked against the "
+              "manifest's SHA-256.", ["dieroll list", "dieroll list --quick"])
     ls.add_argument("--quick", action="store_true",
                     help="check files by name, type and size only, not SHA-256 (default: verify every byte)")
     ls.set_defaults(func=cmd_list)
-    cl = sub.add_parser("clean", help="remove what interrupted runs left behind (never a complete run)")
-    cl.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    cl = _sub(sub, "clean", "remove what interrupted runs left behind (never a complete run)",
+              "Remove temporary and aside folders of interrupted runs.", ["dieroll clean --dry-run", "dieroll clean"])
+    cl.add_argument("--dry-run", action="store_true", help="only say what would be removed (default: remove)")
     cl.set_defaults(func=cmd_clean)
-    s = sub.add_parser("show", help="key quantiles of a run at chosen dates")
-    s.add_argument("run")
-    s.add_argument("--at", nargs="+", metavar="YYYY-MM")
+    s = _sub(sub, "show", "key quantiles of a run at chosen dates",
+             "Median and 90 % interval of China's compute (both metrics), the US and the ratio.",
+             ["dieroll show baseline", "dieroll show baseline --at 2025-12 2027-12 2030-12"])
+    s.add_argument("run", help="run name (under --runs-dir) or folder")
+    s.add_argument("--at", nargs="+", metavar="YYYY-MM", help="months to show (default: every December)")
     s.set_defaults(func=cmd_show)
-    ch = sub.add_parser("chart", help="draw a chart of a run")
-    ch.add_argument("run")
-    ch.add_argument("--var", default="china_total")
-    ch.add_argument("--metric", default="inference", choices=["inference", "training"])
-    ch.add_argument("--format", default="png")
-    ch.add_argument("--log", action="store_true")
-    ch.add_argument("--out", help="folder to write into (default: the run folder)")
+    ch = _sub(sub, "chart", "draw a chart of a run (and a CSV of its numbers)",
+              "Draw one chart of a run into its folder (or --out), with a CSV of exactly the numbers drawn.",
+              ["dieroll chart baseline --var ascend_packages --route smic",
+               "dieroll chart baseline --var china_stock --channel nvidia_smuggled --log",
+               "dieroll chart baseline --kind yearly --var chips_added_ytd --published priors/published/seeds.toml",
+               "dieroll chart baseline --kind exceedance",
+               "dieroll chart baseline --size 10x5.6 --dpi 300 --title 'China AI compute' --no-footnote"])
+    ch.add_argument("run", help="run name (under --runs-dir) or folder")
     ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "channels", "binding", "yearly"],
                     help="fan (default), exceedance, hist, channels (stock by channel), binding (what limits "
                          "Ascend output), yearly (a *_ytd flow as bars per calendar year)")
-    ch.add_argument("--threshold", type=float, nargs="+", help="for --kind exceedance")
-    ch.add_argument("--at", help="YYYY-MM, for --kind hist")
-    ch.add_argument("--by", help="a disputed quantity to stack --kind hist by")
+    ch.add_argument("--var", default="china_total", help="the output to chart (default: china_total; "
+                                                         "'dieroll describe' lists them)")
+    _label_options(ch, "--var")
+    ch.add_argument("--log", action="store_true", help="log scale (default: linear)")
+    ch.add_argument("--out", help="folder to write into (default: the run folder)")
+    ch.add_argument("--threshold", type=float, nargs="+",
+                    help="levels for --kind exceedance (default: the thresholds the run stored)")
+    ch.add_argument("--at", help="YYYY-MM, for --kind hist (default: 2026-12)")
+    ch.add_argument("--by", help="a disputed quantity to stack --kind hist by (default: none)")
+    ch.add_argument("--published", metavar="FILE",
+                    help="published estimates (TOML) to mark on --kind fan and yearly charts (default: none)")
+    _layout_options(ch)
     ch.set_defaults(func=cmd_chart)
-    cp = sub.add_parser("compare", help="several scenarios on one chart")
-    cp.add_argument("runs", nargs="+")
-    cp.add_argument("--var", default="china_total")
-    cp.add_argument("--metric", default="inference", choices=["inference", "training"])
-    cp.add_argument("--format", default="png")
-    cp.add_argument("--log", action="store_true")
+    cp = _sub(sub, "compare", "several scenarios on one chart, and each minus the first",
+              "Overlay the scenarios (small multiples for more than three), and draw and print each scenario "
+              "minus the first run, paired by draw when every run kept its draws with the same seed and N.",
+              ["dieroll compare baseline h20-licensed smuggling-enforced",
+               "dieroll compare baseline hbm-controls-tight --var ascend_packages --route smic"])
+    cp.add_argument("runs", nargs="+", help="run names or folders, the baseline first")
+    cp.add_argument("--var", default="china_total", help="the output to compare (default: china_total)")
+    _label_options(cp, "--var")
+    cp.add_argument("--log", action="store_true", help="log scale (default: linear)")
     cp.add_argument("--out", help="folder to write into (default: the runs folder)")
+    _layout_options(cp)
     cp.set_defaults(func=cmd_compare)
-    dp = sub.add_parser("disputes", help="which dispute matters (needs a run with --keep-draws)")
-    dp.add_argument("run")
-    dp.add_argument("--var", default="china_total")
-    dp.add_argument("--metric", default="inference", choices=["inference", "training"])
-    dp.add_argument("--at", default="2026-12")
-    dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts")
-    dp.add_argument("--sweep", metavar="QUANTITY:CLAIM", help="chart the output as that claim's weight goes 0 -> 1")
-    dp.add_argument("--format", default="png")
+    ex = _sub(sub, "export", "write a run's quantiles as a tidy CSV, Excel or Parquet table",
+              "One row per output, label and period: median, p5..p95, mean, sd, units, with the run's "
+              "provenance (CSV: '#' lines first; Excel: a provenance sheet; Parquet: file metadata). A quarter "
+              "or year is read at its last month: a stock at the period's end, a *_ytd flow's December value "
+              "is the year's total.",
+              ["dieroll export baseline --by year --format xlsx",
+               "dieroll export baseline --var china_total us_total --by quarter --out /tmp/baseline.csv",
+               "dieroll export baseline --var ascend_made_ytd --route smic --by year --format parquet"])
+    ex.add_argument("run", help="run name (under --runs-dir) or folder")
+    ex.add_argument("--var", nargs="+", help="outputs to include (default: all)")
+    ex.add_argument("--at", nargs="+", metavar="PERIOD",
+                    help="periods to keep: YYYY-MM, YYYY-Qn or YYYY (default: all)")
+    ex.add_argument("--by", default="month", choices=["month", "quarter", "year"],
+                    help="one row per month, quarter or year (default: month)")
+    ex.add_argument("--format", default="csv", choices=["csv", "xlsx", "parquet"], help="file format (default: csv)")
+    ex.add_argument("--digits", type=int, default=4, help="significant digits (default: 4)")
+    from .selection import LABEL_DIMS
+    for dim in LABEL_DIMS:
+        ex.add_argument(f"--{dim}", metavar="LABEL", help=f"keep only this {dim} (default: every {dim})")
+    ex.add_argument("--out", help="file or folder to write (default: <run>/export-<by>.<format>)")
+    ex.add_argument("--force", action="store_true", help="replace an existing file (default: refuse)")
+    ex.set_defaults(func=cmd_export)
+    va = _sub(sub, "validate", "the model beside published output estimates",
+              "Each published estimate (a TOML file of output-level figures) beside the run's median and 90 % "
+              "interval at its date, and where it falls. Published outputs check the model; they never set priors.",
+              ["dieroll validate baseline --published priors/published/seeds.toml",
+               "dieroll validate baseline --published priors/published/seeds.toml --csv /tmp/validate.csv"])
+    va.add_argument("run", help="run name (under --runs-dir) or folder")
+    va.add_argument("--published", required=True, metavar="FILE", help="published estimates (TOML)")
+    va.add_argument("--csv", help="also write the comparison as CSV (default: none)")
+    va.add_argument("--force", action="store_true", help="replace an existing --csv file (default: refuse)")
+    va.set_defaults(func=cmd_validate)
+    dp = _sub(sub, "disputes", "which dispute matters (needs a run with --keep-draws)",
+              "For each disputed quantity: the output given each claim, and how much settling it would narrow "
+              "the 90 % interval; judgement-basis drivers flagged.",
+              ["dieroll disputes baseline --at 2027-12 --chart",
+               "dieroll disputes baseline --sweep smic_yield:ft"])
+    dp.add_argument("run", help="run name (under --runs-dir) or folder (run with --keep-draws)")
+    dp.add_argument("--var", default="china_total", help="output (default: china_total)")
+    dp.add_argument("--metric", default="inference", choices=["inference", "training"],
+                    help="metric (default: inference)")
+    dp.add_argument("--at", default="2026-12", help="month YYYY-MM (default: 2026-12)")
+    dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts (default: off)")
+    dp.add_argument("--sweep", metavar="QUANTITY:CLAIM",
+                    help="chart the output as that claim's weight goes 0 -> 1 (default: none)")
+    _layout_options(dp)
     dp.set_defaults(func=cmd_disputes)
     return p
 

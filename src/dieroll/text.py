@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["first_unsafe", "printable"]
+__all__ = ["first_unsafe", "printable", "html_table"]
 
 #: Unicode categories never printed raw: controls, format characters (bidi overrides), surrogates,
 #: private use, unassigned, line and paragraph separators.
@@ -36,3 +36,15 @@ def printable(text: str, limit: int = 200) -> str:
     if len(text) > limit:
         out.append(f"… ({len(text) - limit} more characters)")
     return "".join(out)
+
+
+def html_table(caption: str, header, rows, limit: int = 60) -> str:
+    """A small HTML table for Jupyter (``_repr_html_``): every cell escaped; at most ``limit`` rows."""
+    import html
+    esc = lambda x: html.escape(printable(str(x), 300))  # noqa: E731
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows[:limit])
+    more = (f"<tr><td colspan='{len(header)}'>… {len(rows) - limit} more rows</td></tr>"
+            if len(rows) > limit else "")
+    return (f"<table><caption style='text-align:left'>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}{more}</tbody></table>")

@@ -121,7 +121,13 @@ def test_channels_and_analysis_charts(run):
     s = sensitivity(run, at="2026-12", subsample=2000)
     fig, ax = plt.subplots()
     plot.tornado(s, ax, top=10)
-    assert len(ax.patches) == 10
+    assert len(ax.patches) == 2 * 10                     # rank correlation and S1 per input
+    tab = plot.chart_table(fig)
+    rho = np.abs(s["rank_correlation"].values)
+    s1 = np.nan_to_num(s["rbd_fast_s1"].values)
+    strongest = np.sort(np.maximum(rho, s1))[::-1][:10]
+    np.testing.assert_allclose(tab["strength"].values, strongest)   # sorted by the stronger of the two
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2].startswith("first-order index S1")
     plt.close(fig)
     sw = sweep(run, "smic_yield", "ft", at="2026-12", steps=5)
     fig, ax = plt.subplots()

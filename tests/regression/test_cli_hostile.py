@@ -67,7 +67,7 @@ COMMANDS = [
     (["show", "kd", "--at", "junk"], "write dates as YYYY-MM"),
     (["show", "kd", "--at", "1990-01"], "outside the run"),
     (["chart", "kd", "--var", "china_total_mean"], "not an output of this run"),
-    (["chart", "kd", "--var", "china_stock"], "labels to choose from"),
+    (["chart", "kd", "--var", "china_stock"], "choose --channel one of"),
     (["chart", "kd", "--kind", "hist", "--at", "junk"], "write dates as YYYY-MM"),
     (["chart", "kd", "--kind", "hist", "--by", "nosuch"], "not a disputed quantity"),
     (["chart", "kd", "--format", "gif"], "choose from png, svg, pdf"),

@@ -1,5 +1,6 @@
-"""Executed in Jupyter's kernel, every notebook cell that draws a chart shows it as a PNG
-(a forced backend would show '<Figure size ...>' text instead)."""
+"""Every notebook runs top to bottom in Jupyter's kernel (a cell that raises fails the test), and
+every cell that draws a chart shows it as a PNG (a forced backend would show '<Figure size ...>'
+text instead).  This is the suite's only execution of the notebooks."""
 import glob
 import os
 

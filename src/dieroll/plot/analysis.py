@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
-from .style import _human, colors
+from .style import _human, colors, record
 
 __all__ = ["disputes_chart", "sweep_chart", "tornado"]
 
@@ -25,6 +26,7 @@ def disputes_chart(table, ax=None, *, top: int = 8):
     ax.axvline(table.attrs["median_all"], color="#888888", linewidth=0.8)
     y = 0.0
     ticks, labels = [], []
+    rows = []
     for q in qs:
         row = table.sel(quantity=q)
         ids = [c for c in row["claim_id"].values if c]
@@ -32,10 +34,16 @@ def disputes_chart(table, ax=None, *, top: int = 8):
             c = colors["claim"][i % len(colors["claim"])]
             ax.plot([row["p05"].values[i], row["p95"].values[i]], [y, y], color=c, linewidth=2.2)
             ax.plot(row["median"].values[i], y, "o", color=c, markersize=4)
+            rows.append({"quantity": q, "claim": cid, "weight": row["weight"].values[i],
+                         "p5": row["p05"].values[i], "median": row["median"].values[i], "p95": row["p95"].values[i],
+                         "narrowing": row["narrowing"].values[i]})
             ticks.append(y)
             labels.append(f"{q}: {cid} ({row['weight'].values[i]:.0%}, narrows {row['narrowing'].values[i]:.0%})")
             y -= 1
         y -= 0.6
+    rows.append({"quantity": "(all claims)", "claim": "", "weight": 1.0, "p5": table.attrs["p05_all"],
+                 "median": table.attrs["median_all"], "p95": table.attrs["p95_all"], "narrowing": 0.0})
+    record(ax, pd.DataFrame(rows))
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
@@ -60,27 +68,43 @@ def sweep_chart(sw, ax=None):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(_human))
     ax.set_xlim(0, 1)
     ax.legend(loc="upper left")
+    record(ax, pd.DataFrame({"weight": w, "p5": sw["p05"].values, "median": sw["median"].values,
+                             "p95": sw["p95"].values}))
     return ax
 
 
 def tornado(sens, ax=None, *, top: int = 15):
-    """Horizontal bars of rank correlation, largest at the top, with RBD-FAST
-    first-order indices written beside them."""
+    """Horizontal bars of rank correlation and of the RBD-FAST first-order index
+    S1, one row per input, sorted by the stronger of the two (``max(|rho|, S1)``),
+    largest at the top.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.patches import Patch
     if ax is None:
         _, ax = plt.subplots()
-    rho = sens["rank_correlation"].values[:top]
-    names = list(sens["input"].values[:top])
-    s1 = sens["rbd_fast_s1"].values[:top]
+    rho_all = np.asarray(sens["rank_correlation"].values, dtype=float)
+    s1_all = np.asarray(sens["rbd_fast_s1"].values, dtype=float)
+    strength = np.maximum(np.abs(rho_all), np.where(np.isfinite(s1_all), s1_all, 0.0))
+    order = np.argsort(-strength, kind="stable")[:top]
+    rho, s1 = rho_all[order], s1_all[order]
+    names = [str(sens["input"].values[i]) for i in order]
     y = np.arange(len(rho))[::-1]
-    ax.barh(y, rho, color=[colors["china"] if r >= 0 else colors["us"] for r in rho], height=0.7)
-    for yi, r, s in zip(y, rho, s1):
-        if np.isfinite(s):
-            ax.text(r + (0.02 if r >= 0 else -0.02), yi, f"S1 {s:.2f}", va="center",
-                    ha="left" if r >= 0 else "right", fontsize=6.5, color="#555555")
+    ax.barh(y + 0.17, rho, color=[colors["china"] if r >= 0 else colors["us"] for r in rho], height=0.34)
+    ax.barh(y - 0.17, np.where(np.isfinite(s1), s1, 0.0), color="#999999", height=0.34)
     ax.set_yticks(y, names, fontsize=7)
     ax.axvline(0, color="#555555", linewidth=0.6)
-    ax.set_xlim(-1.15, 1.15)
-    ax.set_xlabel(f"rank correlation with {sens.attrs['variable']} ({sens.attrs['metric']}) at {sens.attrs['at']}")
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_xlabel(f"rank correlation or S1 with {sens.attrs['variable']} ({sens.attrs['metric']}) at "
+                  f"{sens.attrs['at']}")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
+    ax.legend(handles=[Patch(color=colors["china"], label="rank correlation, positive"),
+                       Patch(color=colors["us"], label="rank correlation, negative"),
+                       Patch(color="#999999", label="first-order index S1 (RBD-FAST)")],
+              loc="lower right", fontsize=7)
+    record(ax, pd.DataFrame({"input": names, "rank_correlation": rho, "rbd_fast_s1": s1,
+                             "strength": strength[order]}))
     return ax

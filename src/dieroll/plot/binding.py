@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
-from .style import colors, date_axis
+from .style import colors, date_axis, record
 
 __all__ = ["binding"]
 
@@ -27,6 +28,9 @@ def binding(ds, ax=None):
     names = [str(c) for c in da["constraint"].values]
     ax.stackplot(t, [da.sel(constraint=c).values for c in names], labels=[_LABELS.get(c, c) for c in names],
                  colors=colors["claim"][:len(names)], alpha=0.85, linewidth=0)
+    months = pd.to_datetime(t).strftime("%Y-%m")
+    record(ax, pd.DataFrame({"constraint": [c for c in names for _ in t], "time": list(months) * len(names),
+                             "share_of_draws": [v for c in names for v in da.sel(constraint=c).values]}))
     date_axis(ax)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda x, _p: f"{x:.0%}"))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
-from .style import colors, date_axis, quantity_axis
+from .style import colors, date_axis, quantity_axis, record
 
 __all__ = ["channels"]
 
@@ -27,8 +28,12 @@ def channels(ds, ax=None, *, metric: str = "inference", log: bool = False):
     ys = [da.sel(channel=c).values for c in da["channel"].values]
     ax.stackplot(t, ys, labels=[_LABELS.get(str(c), str(c)) for c in da["channel"].values],
                  colors=colors["claim"][:len(ys)], alpha=0.85, linewidth=0)
-    ax.plot(t, ds["china_total"].sel(metric=metric, quantile=0.5).values, color="#000000", linewidth=1.0,
-            linestyle="--", label="median of the total")
+    total = ds["china_total"].sel(metric=metric, quantile=0.5).values
+    ax.plot(t, total, color="#000000", linewidth=1.0, linestyle="--", label="median of the total")
+    months = pd.to_datetime(t).strftime("%Y-%m")
+    record(ax, pd.DataFrame({"series": [str(c) for c in da["channel"].values for _ in t] + ["total"] * len(t),
+                             "time": list(months) * (len(ys) + 1),
+                             "median": [v for y in ys for v in y] + list(total)}))
     date_axis(ax)
     quantity_axis(ax, log=log)
     ax.set_ylabel("H100-equivalents")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
+import pandas as pd
 
-from .style import _human, colors, date_axis
+from .style import _human, colors, date_axis, record
 
 __all__ = ["exceedance", "exceedance_table"]
 
@@ -55,6 +56,9 @@ def exceedance(ds, var: str = "china_total", thresholds=(1e6,), ax=None, *, metr
     for i, (x, p) in enumerate(table.items()):
         ax.plot(t, p, color=colors["claim"][i % len(colors["claim"])],
                 label=f"> {_human(x)} {units}".strip())
+    months = pd.to_datetime(t).strftime("%Y-%m")
+    record(ax, pd.DataFrame({"threshold": [x for x in table for _ in t], "time": list(months) * len(table),
+                             "probability": np.concatenate(list(table.values()))}))
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.set_ylabel("probability")

@@ -2,27 +2,27 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
-from .style import colors, date_axis, quantity_axis
+from ..selection import quantile_column, select
+from .style import axis_label, colors, date_axis, quantity_axis, record
 
-__all__ = ["fan", "BANDS"]
+__all__ = ["fan", "BANDS", "quantile_table"]
 
 #: (lower, upper, alpha) from the widest band to the narrowest.
 BANDS = ((0.05, 0.95, 0.18), (0.10, 0.90, 0.28), (0.25, 0.75, 0.45))
 
 
-def _select(ds, var, metric):
-    da = ds[var]
-    if "metric" in da.dims:
-        da = da.sel(metric=metric)
-    extra = [d for d in da.dims if d not in ("time", "quantile")]
-    if extra:
-        raise ValueError(f"{var} has dimension(s) {extra}; select one label first (e.g. ds.sel(channel=...))")
-    return da
+def quantile_table(da, series: str, quantiles) -> pd.DataFrame:
+    """One row per month: ``series``, ``time`` and a ``pNN`` column per quantile drawn."""
+    out = pd.DataFrame({"series": series, "time": pd.to_datetime(da["time"].values).strftime("%Y-%m")})
+    for q in quantiles:
+        out[quantile_column(q)] = da.sel(quantile=q).values
+    return out
 
 
 def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", color=None, label=None,
-        log: bool = False, median: bool = True, bands=BANDS):
+        log: bool = False, median: bool = True, bands=BANDS, **labels):
     """Draw a fan chart of ``var`` from a summary Dataset.
 
     Parameters
@@ -34,6 +34,10 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
     ax : matplotlib Axes, optional
     metric : str
         For outputs with a ``metric`` dimension.
+    **labels
+        The label of each other dimension (``channel="smic_ascend"``,
+        ``route="tsmc"``); a missing one is a :class:`dieroll.selection.SelectionError`
+        listing the labels.
     color, label : optional
         Colour and legend label of the fan.
     log : bool
@@ -48,7 +52,7 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
     """
     if ax is None:
         _, ax = plt.subplots()
-    da = _select(ds, var, metric)
+    da = select(ds, var, {"metric": metric, **labels}, option="{dim}=")
     t = da["time"].values
     color = color or colors["china"]
     label = label or da.attrs.get("long_name", var).split(":")[0]
@@ -57,9 +61,10 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
                         linewidth=0, label=f"{label}: {int(lo * 100)}–{int(hi * 100)} %")
     if median:
         ax.plot(t, da.sel(quantile=0.5).values, color=color, label=f"{label}: median")
+    qs = sorted({q for lo, hi, _ in bands for q in (lo, hi)} | ({0.5} if median else set()))
+    record(ax, quantile_table(da, label, qs))
     date_axis(ax)
     quantity_axis(ax, log=log)
-    units = da.attrs.get("units", "")
-    ax.set_ylabel("H100-equivalents" if units == "H100e" else units)
+    ax.set_ylabel(axis_label(da))
     ax.margins(x=0)
     return ax

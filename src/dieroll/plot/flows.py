@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
-from .style import colors, quantity_axis
+from .style import axis_label, colors, quantity_axis, record
 
 __all__ = ["yearly", "yearly_table"]
 
@@ -20,7 +21,8 @@ def yearly_table(ds, var: str, **labels):
     """
     da = ds[var]
     if labels:
-        da = da.sel(labels)
+        from ..selection import select
+        da = select(ds, var, labels, option="{dim}=")
     times = da["time"].values.astype("datetime64[M]")
     months = times.astype(int) % 12
     years = times.astype("datetime64[Y]").astype(int) + 1970
@@ -49,8 +51,11 @@ def yearly(ds, var: str = "ascend_made_ytd", ax=None, *, dim: str | None = None,
         lo = tab.sel(quantile=0.05, method="nearest").values
         hi = tab.sel(quantile=0.95, method="nearest").values
         x = yrs + (k - (len(groups) - 1) / 2) * width
-        ax.bar(x, med, width * 0.9, color=colors["claim"][k % len(colors["claim"])], label=g or var)
+        ax.bar(x, med, width * 0.9, color=colors["claim"][k % len(colors["claim"])],
+               label=g or "median of the year's total (bar), 90 % interval (line)")
         ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
+        record(ax, pd.DataFrame({"series": g or var, "year": yrs, "p5": lo, "median": med, "p95": hi}))
+    ax.set_ylabel(axis_label(ds[var]))
     ax.set_xticks(yrs)
     ax.set_xticklabels([str(y) for y in yrs])
     quantity_axis(ax, log=False)

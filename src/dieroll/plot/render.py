@@ -6,7 +6,7 @@ import os
 import matplotlib.pyplot as plt
 
 from .figures import binding_figure, fan_figure, yearly_figure
-from .style import save
+from .style import save, save_table
 
 __all__ = ["default_charts", "chart_command"]
 
@@ -21,7 +21,7 @@ def chart_command(run_path: str, var: str, metric: str, log: bool, kind: str = "
 
 def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf"), write=None,
                    between=None) -> list[str]:
-    """Write ``fan.<fmt>`` (China's inference compute beside the US, log scale), and
+    """Write, each with a CSV of the numbers it draws, ``fan.<fmt>`` (China's inference compute beside the US, log scale), and
     ``binding.png`` (what limits Ascend output) and ``ascend-yearly.png`` (Ascend
     packages per year by route) when the run has those outputs.
 
@@ -37,6 +37,7 @@ def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf")
                 between()
             out += save(fig, os.path.join(folder, f"fan.{fmt}"), ds.attrs, cmd,
                         "China AI compute in H100-equivalents (inference)", write=write)
+        out += save_table(fig, os.path.join(folder, "fan.csv"), ds.attrs, cmd, write=write)
     finally:
         plt.close(fig)
     extra = []
@@ -53,6 +54,7 @@ def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf")
         fig = make(ds, command=cmd, **kw)
         try:
             out += save(fig, os.path.join(folder, f"{stem}.png"), ds.attrs, cmd, desc, write=write)
+            out += save_table(fig, os.path.join(folder, f"{stem}.csv"), ds.attrs, cmd, write=write)
         finally:
             plt.close(fig)
     return out

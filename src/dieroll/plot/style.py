@@ -8,7 +8,8 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 
-__all__ = ["STYLE", "style", "colors", "date_axis", "quantity_axis", "footnote", "save", "provenance_text"]
+__all__ = ["STYLE", "style", "colors", "date_axis", "quantity_axis", "axis_label", "footnote", "save",
+           "provenance_text", "record", "chart_table", "save_table", "cited_documents"]
 
 STYLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dieroll.mplstyle")
 
@@ -49,6 +50,101 @@ def quantity_axis(ax, log: bool = False) -> None:
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(_human))
 
 
+_UNIT_WORDS = {"H100e": "H100-equivalents", "chip": "accelerators", "die": "dies", "stack": "HBM stacks",
+               "package": "packages", "package/month": "packages per month"}
+
+
+def axis_label(da) -> str:
+    """The y-axis label of an output in words: units spelled out, a unit-less
+    ratio or share named for what it divides (from its ``long_name``)."""
+    units = da.attrs.get("units", "")
+    if units in ("1", ""):
+        name = da.attrs.get("long_name", da.name or "")
+        return name.split(",")[0].split(":")[0] or "ratio"
+    return _UNIT_WORDS.get(units, units)
+
+
+def record(ax, table) -> None:
+    """Attach to ``ax`` a table (pandas DataFrame) of exactly the numbers just drawn on it."""
+    ax.__dict__.setdefault("_dieroll_tables", []).append(table)
+
+
+def chart_table(fig):
+    """Every table recorded on ``fig``'s axes, concatenated (``None`` if nothing was recorded)."""
+    import pandas as pd
+    tables = [t for ax in fig.axes for t in ax.__dict__.get("_dieroll_tables", [])]
+    return pd.concat(tables, ignore_index=True) if tables else None
+
+
+def save_table(fig, path: str, attrs: dict, command: str, write=None) -> list[str]:
+    """Write the numbers ``fig`` draws as CSV at ``path``, with the run's provenance
+    as ``#`` comment lines first (``pandas.read_csv(path, comment="#")`` reads it)."""
+    table = chart_table(fig)
+    if table is None:
+        return []
+    head = "".join(f"# {line}\n" for line in provenance_text(attrs, command).splitlines())
+    data = (head + table.to_csv(index=False, lineterminator="\n")).encode()
+    if write is None:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        write(path, data)
+    return [path]
+
+
+def cited_documents(attrs: dict, limit: int = 20) -> list[str]:
+    """The documents a run's priors cite, shortest form first-seen order.
+
+    Each ``source`` string of the run's priors (``attrs["priors_text"]``) is split
+    at ``;``; each part is cut at its first comma, parenthesis or colon
+    (``"CSIS, G. C. Allen, 2025-03-07 (seeds/002), j.15"`` -> ``"CSIS"``, a
+    trailing date dropped).  Only parts that name a dated document (a year,
+    ``seeds/``, the evidence files) count; judgement and remarks are left out,
+    and a name seen before (``Heim`` after ``L. Heim``) is not repeated.
+    """
+    import re
+    import tomllib
+    text = attrs.get("priors_text")
+    if not text:
+        return []
+    try:
+        doc = tomllib.loads(str(text))
+    except tomllib.TOMLDecodeError:
+        return []
+    found: list[str] = []
+    keys: set[str] = set()
+
+    def add(part: str) -> None:
+        part = part.strip()
+        if not re.search(r"\b(19|20)\d{2}\b|seeds/|EVIDENCE", part):
+            return  # not a dated document: reasoning, or a remark
+        head = re.split(r"[,(:]| via | as cited", part, maxsplit=1)[0].strip(" .'\"")
+        head = re.sub(r"\s+\d{4}(-\d{2}){0,2}$", "", head)       # "CSIS 2025-03-07" -> "CSIS"
+        low = head.lower()
+        if not head or len(head) > 40 or not head[0].isupper() or \
+                low.startswith(("judgement", "judgment", "no document", "our ", "chip specification")):
+            return
+        key = re.sub(r"^([A-Z]\.\s*)+", "", head).lower()           # "L. Heim" and "Heim" are one
+        if key not in keys and not any(key.startswith(k + " ") for k in keys):
+            keys.add(key)
+            found.append(head)
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "source" and isinstance(v, str):
+                    for part in v.split(";"):
+                        add(part)
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc.get("quantities", {}))
+    return found[:limit] + ([f"and {len(found) - limit} more"] if len(found) > limit else [])
+
+
 def provenance_text(attrs: dict, command: str) -> str:
     """The footnote: draws, seed, priors file and hash, version, command."""
     prior = os.path.basename(attrs.get("priors_file", "") or "priors")
@@ -65,7 +161,7 @@ def footnote(fig, text: str) -> None:
     fig.text(0.01, y, text, ha="left", va="top", fontsize=6.5, color="#666666", wrap=False)
 
 
-def save(fig, path: str, attrs: dict, command: str, title: str, write=None) -> list[str]:
+def save(fig, path: str, attrs: dict, command: str, title: str, write=None, dpi=None) -> list[str]:
     """Save ``fig`` to ``path`` for each extension given (``fan.png,svg,pdf``-style
     paths are expanded by the caller) with provenance in the file metadata.
 
@@ -85,12 +181,14 @@ def save(fig, path: str, attrs: dict, command: str, title: str, write=None) -> l
                 "Keywords": f"priors_sha256={attrs.get('priors_sha256', '')}"}
     else:
         meta = None
+    dpi = dpi or fig.__dict__.get("_dieroll_dpi")
+    kw = {"dpi": dpi} if dpi else {}
     with style(), mpl.rc_context({"pdf.fonttype": 42, "svg.hashsalt": "dieroll"}):
         if write is None:
-            fig.savefig(path, metadata=meta)
+            fig.savefig(path, metadata=meta, **kw)
         else:
             import io
             buf = io.BytesIO()
-            fig.savefig(buf, format=ext[1:], metadata=meta)
+            fig.savefig(buf, format=ext[1:], metadata=meta, **kw)
             write(path, buf.getbuffer())
     return [path]

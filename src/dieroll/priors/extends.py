@@ -8,6 +8,9 @@ Rules (also in the README):
 * A quantity that gives ``dist``, ``claims`` or ``path`` replaces the parent's
   definition of the value entirely (with its ``source``, ``interpolate`` and
   ``knot_rank``); ``description`` and ``units`` are inherited unless given.
+* ``add_claims = [ {...}, ... ]`` (or ``[[quantities.x.add_claims]]`` tables)
+  appends claims to the claims in force, so a scenario adds a source without
+  copying the parent's claims; it needs the parent to have ``claims``.
 * ``weights = { claim_id = w, ... }`` re-weights the claims in force (the
   parent's, or the file's own); claims not named keep their weight; a weight of
   0 is allowed here (the claim stays documented but is never drawn).
@@ -146,6 +149,14 @@ def _merge(m: Merged, doc: Document) -> None:
                     continue
                 q = copy.deepcopy(q)
                 old = qs[name]
+                add = q.pop("add_claims", None)
+                if add is not None:
+                    if isinstance(add, list) and isinstance(old.get("claims"), list) and not any(
+                            k in q for k in ("dist", "claims", "path")):
+                        old["claims"] = old["claims"] + add
+                        m.origin[f"quantities.{name}"] = doc.path
+                    else:  # left for validation to report with the file and key
+                        q["add_claims"] = add
                 if any(k in q for k in ("dist", "claims", "path")):
                     for k in _VALUE_KEYS + ("weights",):
                         old.pop(k, None)

@@ -122,7 +122,13 @@ class RunSettings:
         return out
 
 
-@dataclass(frozen=True)
+def _toml_value(v) -> str:
+    """A number or a dist table as TOML text (for :meth:`PriorSet.with_values`)."""
+    import tomli_w
+    return tomli_w.dumps({"v": v}).split("=", 1)[1].strip() if isinstance(v, dict) else repr(float(v))
+
+
+@dataclass(frozen=True, repr=False)
 class PriorSet:
     """A validated priors file, after ``extends`` has been resolved.
 
@@ -139,6 +145,8 @@ class PriorSet:
         The merged TOML document (what ``priors.toml`` in a run holds).
     text : str
         ``resolved`` written as TOML.
+    what_ifs : tuple of str
+        What-ifs applied on top of the files (``--weight ...``, ``--set ...``), as given.
     """
 
     path: str
@@ -148,6 +156,7 @@ class PriorSet:
     correlations: tuple[Correlation, ...]
     resolved: dict
     text: str
+    what_ifs: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:
@@ -162,6 +171,44 @@ class PriorSet:
     def with_weights(self, weights: dict[str, dict[str, float]]) -> "PriorSet":
         """New claim weights, e.g. ``{"smic_yield": {"ft": 0.8, "csis": 0.2}}``."""
         return self.extend({"quantities": {q: {"weights": w} for q, w in weights.items()}})
+
+    def with_claims(self, quantity: str, claims: list[dict]) -> "PriorSet":
+        """Append claims to a quantity's claims (``add_claims``), e.g.
+        ``prior.with_claims("smic_yield", [{"id": "new", "source": "...", "says": "...",
+        "weight": 0.2, "dist": {"family": "beta", "mean": 0.5, "sd": 0.05}}])``."""
+        return self.extend({"quantities": {quantity: {"add_claims": list(claims)}}})
+
+    def with_values(self, values: dict) -> "PriorSet":
+        """Fix quantities at values, or give them new dists, as ``--set`` does:
+        ``prior.with_values({"packaging_yield": 0.8})``."""
+        from .what_if import apply_what_ifs
+        return apply_what_ifs(self, sets=[f"{k}={_toml_value(v)}" for k, v in values.items()])
+
+    def what_if(self, weights=(), sets=()) -> "PriorSet":
+        """The CLI's ``--weight Q.CLAIM=W`` and ``--set Q=VALUE`` strings applied in code."""
+        from .what_if import apply_what_ifs
+        return apply_what_ifs(self, weights, sets)
+
+    def __repr__(self) -> str:
+        n_claims = sum(len(q.claims) > 1 for q in self.quantities.values())
+        return (f"PriorSet({self.path!r}: {len(self.quantities)} quantities, {n_claims} disputed, "
+                f"{len(self.correlations)} correlations, {self.run.draws:,} draws, seed {self.run.seed}, "
+                f"sha256 {self.sha256[:12]}" + (f", what-ifs {list(self.what_ifs)}" if self.what_ifs else "")
+                + ")")
+
+    def _repr_html_(self) -> str:
+        from ..text import html_table
+        rows = []
+        for name, q in self.quantities.items():
+            if q.is_path:
+                what = f"path, {len(q.knots)} knots ({q.interpolate})"
+                p5 = p50 = p95 = ""
+            else:
+                what = ", ".join(f"{c.id} {c.weight:.0%}" for c in q.claims) if len(q.claims) > 1 else "one dist"
+                p5, p50, p95 = (f"{v:.4g}" for v in q.ppf([0.05, 0.5, 0.95]))
+            rows.append((name, q.units, q.basis, what, p5, p50, p95))
+        return html_table(f"{self.run.title} — {self.path}, {self.run.draws:,} draws, seed {self.run.seed}",
+                          ("quantity", "units", "basis", "claims", "p5", "p50", "p95"), rows)
 
     def disputed(self) -> list[str]:
         """Names of quantities with more than one claim."""

@@ -29,7 +29,7 @@ __all__ = ["build_prior_set"]
 _TOP = ("run", "quantities", "correlations", "extends", "notes")
 _RUN = ("title", "description", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
 _QTY = ("description", "units", "source", "basis", "reasoning", "dist", "claims", "path", "interpolate",
-        "knot_rank", "weights", "notes")
+        "knot_rank", "weights", "add_claims", "notes")
 #: Where a quantity's numbers come from: a cited document, or the analyst's judgement (with its reasoning).
 BASES = ("document", "judgement")
 _CLAIM = ("id", "source", "says", "weight", "dist", "notes")
@@ -244,6 +244,11 @@ def _quantity(name, q, run, spec, rep):
         rep(key, "must be a table", q)
         return None
     _unknown_keys(q, _QTY, key, rep, "a quantity")
+    if "add_claims" in q:
+        rep(f"{key}.add_claims", "appends claims to the claims this quantity has in the file it extends; here "
+            "there are none to append to (no parent file defines claims for it, or this file also gives dist, "
+            "claims or path, or add_claims is not a list of claim tables): give claims instead", None)
+        return None
     ok = True
     for k in ("description", "units"):
         if not _text(q.get(k)):

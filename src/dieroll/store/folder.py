@@ -47,7 +47,7 @@ _HIDDEN = (".tmp-", ".old-")
 MAX_SUMMARY_BYTES = 1 << 30
 
 
-@dataclass
+@dataclass(repr=False)
 class Run:
     """An opened run.
 
@@ -71,6 +71,15 @@ class Run:
     @property
     def name(self) -> str:
         return os.path.basename(os.path.normpath(self.path))
+
+    def __repr__(self) -> str:
+        from .summary import run_repr
+        return run_repr("Run", self.summary, f" at {self.path!r}" + (", draws kept" if self.prior is not None
+                                                                      else ""))
+
+    def _repr_html_(self) -> str:
+        from .summary import run_html
+        return run_html("Run", self.summary, f" at {self.path!r}")
 
 
 def check_name(name: str) -> str:

@@ -92,7 +92,51 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         "priors_files": json.dumps(list(prior.files)),
         "priors_sha256": prior.sha256,
         "priors_text": prior.text,
+        "what_ifs": json.dumps(list(getattr(prior, "what_ifs", ()))),
         "thresholds": json.dumps(sim.thresholds, sort_keys=True),
         "created_at": created,
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+#: The headline series of a run of the China model: (output, labels, label).
+HEADLINES = (("china_total", {"metric": "inference"}, "China, inference (H100e)"),
+             ("china_total", {"metric": "training"}, "China, training (H100e)"),
+             ("us_total", {}, "United States (H100e)"),
+             ("us_china_ratio", {"metric": "inference"}, "US / China, inference"))
+
+
+def headline_rows(ds, times=None, fmt=None):
+    """``(label, [cell per time])`` for each headline output the summary has, each
+    cell ``median [p5–p95]``; ``times`` default to each December (or the last month)."""
+    fmt = fmt or (lambda x: f"{x:.3g}")
+    if times is None:
+        all_t = ds["time"].values
+        times = [t for t in all_t if str(t)[5:7] == "12"] or [all_t[-1]]
+    rows = []
+    for var, sel, label in HEADLINES:
+        if var not in ds or any(d not in ds[var].dims for d in sel):
+            continue
+        da = ds[var].sel(**sel)
+        cells = []
+        for t in times:
+            v = da.sel(time=t).sel(quantile=[0.05, 0.5, 0.95]).values
+            cells.append(f"{fmt(v[1])} [{fmt(v[0])}–{fmt(v[2])}]")
+        rows.append((label, cells))
+    return times, rows
+
+
+def run_repr(kind: str, ds, extra: str = "") -> str:
+    """A one-line repr of a run: title, N, seed, priors hash, window."""
+    a = ds.attrs
+    t = ds["time"].values
+    return (f"{kind}({a.get('title', '')!r}{extra}, N = {int(a.get('draws', 0)):,}, seed {a.get('seed')}, "
+            f"{str(t[0])[:7]}..{str(t[-1])[:7]}, priors sha256 {str(a.get('priors_sha256', ''))[:12]})")
+
+
+def run_html(kind: str, ds, extra: str = "") -> str:
+    """An HTML table of the headline quantiles at each December, for Jupyter."""
+    from ..text import html_table
+    times, rows = headline_rows(ds, fmt=lambda x: f"{x:,.3g}" if abs(x) < 1e4 else f"{x / 1e6:.3g} M")
+    return html_table(run_repr(kind, ds, extra) + " — median [5 %–95 %]", ["", *[str(x)[:7] for x in times]],
+                      [(label, *cells) for label, cells in rows])

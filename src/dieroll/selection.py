@@ -1,0 +1,100 @@
+"""Pick one series of an output by its labels (channel, route, metric, ...).
+
+Outputs carry label dimensions besides ``time`` (and ``quantile`` in a summary,
+``draw`` in kept draws): ``china_stock[channel, metric]``,
+``ascend_packages[route]``, ``ascend_binding[constraint]``,
+``h100e_added_ytd[country, metric]``.  Charts, tables and analyses all select
+through :func:`select`, so a missing or wrong label is the same clear error
+everywhere: it names the output, the dimension and the labels to choose from.
+"""
+from __future__ import annotations
+
+from .errors import DierollError
+
+__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "select", "describe_labels"]
+
+#: Label dimensions an output may have, in the order options are listed.
+LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
+#: Dimensions that are never labels.
+_AXES = ("time", "quantile", "draw", "year", "period")
+#: The metric chosen when an output has one and none is given.
+DEFAULT_METRIC = "inference"
+
+
+class SelectionError(DierollError):
+    """An output's labels were not chosen, or a chosen label does not exist."""
+
+
+def label_dims(da) -> list[str]:
+    """The label dimensions of ``da`` (everything but time, quantile, draw)."""
+    return [d for d in da.dims if d not in _AXES and not d.endswith("_threshold")]
+
+
+def describe_labels(da) -> str:
+    """``channel: a, b, c; metric: inference, training`` for an error or a help text."""
+    return "; ".join(f"{d}: {', '.join(map(str, da[d].values))}" for d in label_dims(da))
+
+
+def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = (), option: str = "--{dim}"):
+    """``ds[var]`` with every label dimension (but ``keep``) reduced to the chosen label.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A summary, or a run's ``prior_predictive`` draws.
+    var : str
+        Output name.
+    labels : dict, optional
+        ``{"channel": "smic_ascend", "metric": "training"}``.  A ``None`` value
+        counts as not given.  ``metric`` defaults to ``"inference"``; every other
+        label dimension must be chosen.  Labels for dimensions ``var`` does not
+        have are ignored (one set of options serves several outputs).
+    keep : tuple of str
+        Label dimensions to leave whole (e.g. ``("channel",)`` for a stacked chart).
+    option : str
+        How the error message names the option for a dimension (the CLI's
+        ``--channel``; notebooks pass ``"{dim}="``).
+
+    Returns
+    -------
+    xarray.DataArray
+
+    Raises
+    ------
+    SelectionError
+        Naming the output, the dimension and the labels it has.
+    """
+    if var not in ds:
+        outs = sorted(v for v in ds.data_vars if not v.endswith(("_mean", "_sd", "_error", "_mcse", "_exceedance")))
+        raise SelectionError(f"{var!r} is not an output of this run; choose one of {', '.join(outs)}")
+    da = ds[var]
+    labels = {k: v for k, v in (labels or {}).items() if v is not None}
+    chosen = {}
+    for dim in label_dims(da):
+        if dim in keep:
+            continue
+        have = [str(x) for x in da[dim].values]
+        want = labels.get(dim, DEFAULT_METRIC if dim == "metric" else None)
+        name = option.format(dim=dim)
+        if want is None:
+            raise SelectionError(f"{var} has a {dim} dimension: choose {name} one of {', '.join(have)}")
+        if str(want) not in have:
+            raise SelectionError(f"{name} {want!r}: {var} has no such {dim}; choose one of {', '.join(have)}")
+        chosen[dim] = str(want)
+    return da.sel(chosen) if chosen else da
+
+
+def label_text(da, labels: dict | None = None) -> str:
+    """`` (smic_ascend, training)``: the chosen labels of an output, for a title."""
+    labels = {k: v for k, v in (labels or {}).items() if v is not None}
+    parts = []
+    for dim in label_dims(da):
+        v = labels.get(dim, DEFAULT_METRIC if dim == "metric" else None)
+        if v is not None:
+            parts.append(str(v))
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def quantile_column(q: float) -> str:
+    """The table column of a quantile level: ``median`` for 0.5, else ``p5``, ``p10``, ``p97.5``."""
+    return "median" if abs(q - 0.5) < 1e-12 else f"p{q * 100:g}"
