@@ -11,7 +11,8 @@ from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
 from .store import Run, clean, leftovers, list_runs, open_run
 from .model import MODEL
-from . import plot
+from . import export, plot, published
+from .report import build_report, write_report
 
 __all__ = [
     # priors
@@ -22,8 +23,8 @@ __all__ = [
     "disputes", "reweight", "sweep", "sensitivity",
     # runs on disk
     "open_run", "list_runs", "leftovers", "clean", "Run",
-    # charts
-    "plot",
+    # charts, tables, published estimates, the report
+    "plot", "export", "published", "build_report", "write_report",
     # errors
     "DierollError", "PriorsError", "Problem", "RunError", "RunStoreError", "Interrupted",
 ]

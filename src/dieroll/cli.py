@@ -1,5 +1,5 @@
 """The ``dieroll`` command line: run, check, describe, list, clean, show, chart, compare, export, validate,
-disputes.
+report, disputes.
 
 Every command uses the same public API as notebooks.  Errors print as plain
 messages (a priors error lists every problem) and exit with status 2; Ctrl-C
@@ -19,16 +19,8 @@ __all__ = ["main"]
 
 
 def _fmt(x: float) -> str:
-    if not np.isfinite(x):
-        return str(x)
-    a = abs(x)
-    if a >= 1e6:
-        return f"{x / 1e6:.3g} M"
-    if a >= 1e4:
-        return f"{x / 1e3:.3g} k"
-    if a >= 1e3:
-        return f"{x:.0f}"  # a year or a count in thousands reads in full (2026, not 2.03e+03)
-    return f"{x:.3g}"
+    from .text import human
+    return human(float(x))
 
 
 def cmd_check(args) -> int:
@@ -516,6 +508,22 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    import matplotlib
+    matplotlib.use("Agg")
+
+    from .report import write_report
+    from .store import open_run
+    path = _resolve_run(args.run, args.runs_dir)
+    run = open_run(path)
+    others = [open_run(_resolve_run(r, args.runs_dir)) for r in args.compare or []]
+    out = args.out
+    if out and os.path.isdir(out):
+        out = os.path.join(out, f"{run.name}-report.html")
+    print(write_report(run, out, force=args.force, published=_published(args), compare=others))
+    return 0
+
+
 def cmd_disputes(args) -> int:
     from .analysis import disputes, sensitivity
     from .store import open_run
@@ -752,6 +760,22 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--csv", help="also write the comparison as CSV (default: none)")
     va.add_argument("--force", action="store_true", help="replace an existing --csv file (default: refuse)")
     va.set_defaults(func=cmd_validate)
+    rp = _sub(sub, "report", "one self-contained HTML page of a run, to share",
+              "Write runs/<name>/report.html: the fan charts (both metrics, log and linear), channels, binding "
+              "constraint, yearly flows, every prior with its sources, the disputes (for a run with kept draws), "
+              "published estimates beside the model and provenance. Everything is inline: it opens offline and "
+              "prints on A4.",
+              ["dieroll report baseline",
+               "dieroll report baseline --published priors/published/seeds.toml --compare h20-licensed",
+               "dieroll report baseline --out /tmp --force"])
+    rp.add_argument("run", help="run name (under --runs-dir) or folder")
+    rp.add_argument("--published", metavar="FILE", help="published estimates (TOML) to put beside the model "
+                                                      "(default: none)")
+    rp.add_argument("--compare", nargs="+", metavar="RUN", help="scenario runs to compare with this one "
+                                                               "(default: none)")
+    rp.add_argument("--out", help="file or folder to write (default: <run>/report.html)")
+    rp.add_argument("--force", action="store_true", help="replace an existing report (default: refuse)")
+    rp.set_defaults(func=cmd_report)
     dp = _sub(sub, "disputes", "which dispute matters (needs a run with --keep-draws)",
               "For each disputed quantity: the output given each claim, and how much settling it would narrow "
               "the 90 % interval; judgement-basis drivers flagged.",

@@ -227,15 +227,13 @@ def export(run, path: str, *, format: str | None = None, force: bool = False, **
     fmt = (format or os.path.splitext(path)[1].lstrip(".")).lower()
     if fmt not in FORMATS:
         raise DierollError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    from .store.files import replace_file
     tab = table(run, **kw)
     if os.path.exists(path) and not force:
         raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise DierollError(f"--out {path!r}: the folder {folder} does not exist")
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp.{fmt}")
     prov = tab.attrs["provenance"]
-    try:
+
+    def write(tmp):
         if fmt == "csv":
             head = "".join(f"# {k}: {' '.join(str(v).split())}\n" for k, v in prov.items())
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -249,14 +247,9 @@ def export(run, path: str, *, format: str | None = None, force: bool = False, **
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
-            t = pa.Table.from_pandas(tab.assign(), preserve_index=False)
+            t = pa.Table.from_pandas(tab, preserve_index=False)
             meta = dict(t.schema.metadata or {})
             meta[b"dieroll"] = json.dumps(prov).encode()
             pq.write_table(t.replace_schema_metadata(meta), tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DierollError(f"cannot write {path}: {exc.strerror}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+
+    return replace_file(path, write, force=force, suffix=f".{fmt}")

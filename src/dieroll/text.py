@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["first_unsafe", "printable", "html_table"]
+__all__ = ["first_unsafe", "printable", "html_table", "human"]
 
 #: Unicode categories never printed raw: controls, format characters (bidi overrides), surrogates,
 #: private use, unassigned, line and paragraph separators.
@@ -48,3 +48,18 @@ def html_table(caption: str, header, rows, limit: int = 60) -> str:
             if len(rows) > limit else "")
     return (f"<table><caption style='text-align:left'>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}{more}</tbody></table>")
+
+
+def human(x: float) -> str:
+    """A number as a reader takes it in: ``4.72 M``, ``140 k``, ``2026``, ``0.35``."""
+    import math
+    if not math.isfinite(x):
+        return str(x)
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.3g} M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g} k"
+    if a >= 1e3:
+        return f"{x:.0f}"  # a year or a count in thousands reads in full (2026, not 2.03e+03)
+    return f"{x:.3g}"

@@ -68,7 +68,9 @@ def sensitivity(run, var: str = "china_total", *, metric: str = "inference", at:
         idx = rng.choice(y.size, size=min(subsample, y.size), replace=False)
         problem = {"num_vars": len(names), "names": names,
                    "bounds": [[float(lo), float(hi)] for lo, hi in zip(X.min(axis=0), X.max(axis=0))]}
-        res = rbd_fast.analyze(problem, X[idx], y[idx], seed=seed)
+        # S1 is computed from all the given draws; the bootstrap only gives S1_conf, which is not
+        # reported, so 10 resamples instead of SALib's default 100 (90 % of the time, same S1)
+        res = rbd_fast.analyze(problem, X[idx], y[idx], seed=seed, num_resamples=10)
         s1 = np.asarray(res["S1"], dtype=float)
     order = np.argsort(-np.abs(rho))
     return xr.Dataset({"rank_correlation": ("input", rho[order], {"units": "1", "long_name": "Spearman rank correlation"}),

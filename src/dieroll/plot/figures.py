@@ -238,7 +238,8 @@ def difference_figure(runs: dict, var: str = "china_total", *, metric: str = "in
         what = _what(first, var, labels)
         subtitle = ("paired by draw: median and 90 % interval of the per-draw difference" if paired else
                     "difference of the medians (runs without kept draws: not the median of the difference)")
-        _frame(fig, ax, f"Change from {base}: {what}", subtitle, first.attrs, command, legend=True,
+        ax.legend(loc="best")
+        _frame(fig, ax, f"Change from {base}: {what}", subtitle, first.attrs, command, legend=False,
                note=CRN_NOTE, layout=layout, prov=_runs_footnote({k: r.summary for k, r in runs.items()}, command))
     return fig
 

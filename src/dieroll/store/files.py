@@ -159,3 +159,29 @@ def _drain_zarr(timeout: float = 30.0) -> None:
         asyncio.run_coroutine_threadsafe(_wait(), loop).result(timeout + 5)
     except Exception:
         pass
+
+
+def replace_file(path: str, write, *, force: bool = False, suffix: str = "") -> str:
+    """Write a file beside ``path`` with ``write(tmp_path)`` and rename it into place.
+
+    An existing ``path`` is replaced only with ``force``; a missing folder, or a
+    write that fails, is a :class:`~dieroll.errors.DierollError` naming the path,
+    and leaves nothing behind.  ``suffix`` ends the temporary name (writers that
+    pick the format from the extension need it).
+    """
+    from ..errors import DierollError
+    if os.path.exists(path) and not force:
+        raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise DierollError(f"--out {path!r}: the folder {folder} does not exist")
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp{suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise DierollError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

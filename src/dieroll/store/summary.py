@@ -137,6 +137,7 @@ def run_repr(kind: str, ds, extra: str = "") -> str:
 def run_html(kind: str, ds, extra: str = "") -> str:
     """An HTML table of the headline quantiles at each December, for Jupyter."""
     from ..text import html_table
-    times, rows = headline_rows(ds, fmt=lambda x: f"{x:,.3g}" if abs(x) < 1e4 else f"{x / 1e6:.3g} M")
+    from ..text import human
+    times, rows = headline_rows(ds, fmt=lambda x: human(float(x)))
     return html_table(run_repr(kind, ds, extra) + " — median [5 %–95 %]", ["", *[str(x)[:7] for x in times]],
                       [(label, *cells) for label, cells in rows])

@@ -1,0 +1,315 @@
+"""A run as one self-contained HTML page: charts, priors with sources, disputes, published
+estimates, comparisons and provenance.
+
+The page holds everything inline (SVG charts with their text as text, CSS); it
+loads no script, font or image, so it opens from an e-mail attachment or a
+shared drive and prints on A4.  It is built from a Jinja2 template
+(``templates/report.html.j2``) with autoescaping on: every text that comes
+from a priors file or a run folder is escaped.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import shlex
+
+import numpy as np
+
+from ..errors import DierollError
+from ..text import human
+
+__all__ = ["build_report", "write_report", "REPORT"]
+
+REPORT = "report.html"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _svg(fig, alt: str) -> str:
+    """``fig`` as inline SVG (no XML header), labelled for screen readers, then closed."""
+    import html
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from ..plot.style import style
+    buf = io.StringIO()
+    try:
+        with style(), mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dieroll"}):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+    finally:
+        plt.close(fig)
+    text = buf.getvalue()
+    text = text[text.index("<svg"):]
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    label = html.escape(alt, quote=True)
+    # width/height in pt -> scale to the container; keep the aspect through viewBox
+    text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
+    return text.replace("<svg", f'<svg role="img" aria-label="{label}" class="svg"', 1)
+
+
+def _density(q, width: int = 120, height: int = 28) -> str:
+    """A small inline SVG of a scalar quantity's prior density (mixture of its claims)."""
+    if q.is_path:
+        return ""
+    lo, hi = (float(x) for x in q.ppf([0.005, 0.995]))
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+        v = html_num(lo)
+        return f'<svg role="img" aria-label="a single value, {v}" width="{width}" height="{height}" ' \
+               f'viewBox="0 0 {width} {height}"><line x1="{width / 2}" y1="2" x2="{width / 2}" y2="{height}" ' \
+               'stroke="#0072B2" stroke-width="2"/></svg>'
+    x = np.linspace(lo, hi, 61)
+    c = np.asarray(q.cdf(x), dtype=float)
+    d = np.diff(c) / np.diff(x)
+    d = np.where(np.isfinite(d), d, 0.0)
+    top = d.max() if d.max() > 0 else 1.0
+    xs = np.linspace(0, width, len(d))
+    ys = height - 2 - (height - 4) * d / top
+    pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
+    alt = f"prior density from {html_num(lo)} to {html_num(hi)}"
+    return (f'<svg role="img" aria-label="{alt}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<polyline points="0,{height - 2} {pts} {width},{height - 2}" fill="#0072B2" fill-opacity="0.25" '
+            f'stroke="#0072B2" stroke-width="1"/></svg>')
+
+
+def html_num(x) -> str:
+    return human(float(x))
+
+
+def _priors_rows(prior) -> list[dict]:
+    rows = []
+    for name, q in prior.quantities.items():
+        if q.is_path:
+            claims = [{"id": str(k.date)[:7], "weight": "", "says": "",
+                       "source": f"{html_num(k.dist.ppf(0.05))} / {html_num(k.dist.ppf(0.5))} / "
+                                 f"{html_num(k.dist.ppf(0.95))} (p5 / p50 / p95)"} for k in q.knots]
+            claims.insert(0, {"id": "path", "weight": "", "says": "", "source": f"{q.source} — knots, "
+                              f"{q.interpolate} interpolation, knot rank {q.knot_rank:g}:"})
+            p5 = p50 = p95 = "path"
+        else:
+            claims = [{"id": c.id, "weight": f"{c.weight:.0%}" if len(q.claims) > 1 else "", "source": c.source,
+                       "says": c.says} for c in q.claims]
+            p5, p50, p95 = (html_num(v) for v in q.ppf([0.05, 0.5, 0.95]))
+        reasoning = prior.resolved.get("quantities", {}).get(name, {}).get("reasoning", "")
+        rows.append({"name": name, "description": q.description, "units": q.units, "basis": q.basis,
+                     "claims": claims, "reasoning": reasoning, "p5": p5, "p50": p50, "p95": p95,
+                     "density": _density(q)})
+    return rows
+
+
+def _charts(ds, run_path: str, published) -> list[dict]:
+    from .. import plot
+    from ..plot.render import chart_command
+    groups = []
+    fans = []
+    for metric in ("inference", "training"):
+        for log in (True, False):
+            cmd = chart_command(run_path, "china_total", metric, log)
+            fig = plot.fan_figure(ds, "china_total", metric=metric, log=log, command=cmd, published=published)
+            scale = "log" if log else "linear"
+            fans.append({"svg": _svg(fig, f"Fan chart of AI compute in China ({metric}, {scale} scale) with the "
+                                          "United States beside it: median and 50, 80 and 90 % bands by month"),
+                         "caption": f"China's AI compute in H100-equivalents, {metric}, {scale} scale; the US beside "
+                                    "it. Bands: 5–95, 10–90, 25–75 %; line: median."})
+    groups.append({"id": "fans", "title": "China's AI compute beside the US", "charts": fans,
+                   "text": "A fan chart is not one path: a single draw can wander from band to band."})
+    more = []
+    if "china_stock" in ds:
+        fig = plot.channels_figure(ds, command=f"dieroll chart {run_path} --kind channels")
+        more.append({"svg": _svg(fig, "Stacked medians of China's compute by channel over time"),
+                     "caption": "Where China's compute comes from: the median of each channel, stacked (medians of "
+                                "parts do not add up to the median of the total, drawn dashed)."})
+    if "ascend_binding_mean" in ds:
+        fig = plot.binding_figure(ds, command=f"dieroll chart {run_path} --kind binding")
+        more.append({"svg": _svg(fig, "Share of draws in which dies, HBM or packaging limits Ascend output, by month"),
+                     "caption": "What limits Ascend output: the share of draws bound by each constraint."})
+    if more:
+        groups.append({"id": "channels", "title": "Channels and what limits Ascend output", "charts": more,
+                       "text": ""})
+    flows = []
+    for var, labels, what in (("ascend_made_ytd", {}, "Ascend packages made per calendar year, by route"),
+                              ("chips_added_ytd", {}, "Accelerators China acquired per calendar year, by channel"),
+                              ("h100e_added_ytd", {}, "H100-equivalents added per calendar year, China and US")):
+        if var in ds:
+            fig = plot.yearly_figure(ds, var, command=f"dieroll chart {run_path} --kind yearly --var {var}",
+                                     labels=labels, published=published)
+            flows.append({"svg": _svg(fig, f"Bar chart: {what}, median and 90 % interval"),
+                          "caption": f"{what}: median bars and 90 % intervals of each year's total over draws."})
+    if flows:
+        groups.append({"id": "flows", "title": "Yearly flows", "charts": flows,
+                       "text": "A year's quantiles come from each draw's total for the year, not from the months."})
+    return groups
+
+
+def _disputes(run, run_path):
+    if getattr(run, "prior", None) is None:
+        return None
+    from .. import plot
+    from ..analysis import disputes, sensitivity
+    times = [str(t)[:7] for t in run.summary["time"].values]
+    at = "2027-12" if "2027-12" in times else times[-1]
+    table = disputes(run, "china_total", metric="inference", at=at)
+    rows = []
+    for q in table["quantity"].values:
+        row = table.sel(quantity=q)
+        for i, cid in enumerate(row["claim_id"].values):
+            if not cid:
+                continue
+            rows.append({"quantity": q, "claim": cid, "weight": f"{row['weight'].values[i]:.0%}",
+                         "median": html_num(row["median"].values[i]),
+                         "interval": f"{html_num(row['p05'].values[i])}–{html_num(row['p95'].values[i])}",
+                         "narrows": f"{row['narrowing'].values[i]:.0%}", "impact": f"{float(row['impact']):.1%}"})
+    cmd = f"dieroll disputes {run_path} --at {at} --chart"
+    charts = [{"svg": _svg(plot.disputes_figure(table, run.summary.attrs, command=cmd),
+                           "Median and 90 % interval of China's compute given each claim of each disputed quantity"),
+               "caption": "Median and 90 % interval given each claim; the grey band is the 90 % interval over all "
+                          "claims."}]
+    sens = sensitivity(run, "china_total", metric="inference", at=at)
+    charts.append({"svg": _svg(plot.tornado_figure(sens, run.summary.attrs, command=cmd),
+                               "Tornado chart: rank correlation and first-order index of each input"),
+                   "caption": "What drives the result: rank correlation (coloured by sign) and the RBD-FAST "
+                              "first-order index (grey) of each input, strongest first."})
+    a = table.attrs
+    return {"rows": rows, "charts": charts,
+            "caption": f"China's compute (inference) at {at}, given each claim, over {a['draws']:,} draws",
+            "text": f"Overall median {html_num(a['median_all'])}, 90 % interval {html_num(a['p05_all'])}–"
+                    f"{html_num(a['p95_all'])}. 'Narrows by' is how much the 90 % interval shrinks if the dispute "
+                    "were settled for that claim; impact is the expected narrowing."}
+
+
+def _compare(run, others):
+    from .. import plot
+    from ..analysis.compare import differences
+    runs = {run.name if hasattr(run, "name") else "this run": run}
+    for o in others:
+        name = getattr(o, "name", f"run {len(runs)}")
+        if name in runs:
+            raise DierollError(f"--compare {name}: the run is given twice")
+        runs[name] = o
+    summaries = {k: r.summary for k, r in runs.items()}
+    cmd = "dieroll compare " + " ".join(getattr(r, "path", k) for k, r in runs.items())
+    charts = [{"svg": _svg(plot.compare_figure(summaries, command=cmd), "Scenarios compared: median and 90 % band "
+                           "of China's compute per scenario"),
+               "caption": "Each scenario's median and 90 % band (inference)."},
+              {"svg": _svg(plot.difference_figure(runs, command=cmd), "Each scenario minus this run, by month"),
+               "caption": "Each scenario minus this run."}]
+    tab = differences(runs, "china_total", {"metric": "inference"})
+    months = [m for m in tab["time"].unique() if m.endswith("-12")]
+    if len(months) > 5:
+        months = [months[round(i * (len(months) - 1) / 4)] for i in range(5)]
+    rows = []
+    for scen, sub in tab.groupby("scenario", sort=False):
+        sub = sub.set_index("time")
+        rows.append((scen, [f"{html_num(sub.loc[m, 'median'])} [{html_num(sub.loc[m, 'p5'])}–"
+                            f"{html_num(sub.loc[m, 'p95'])}]" if tab.attrs["paired"]
+                            else html_num(sub.loc[m, "median"]) for m in months]))
+    how = ("Differences are paired by draw (the runs share random numbers): median [5 %–95 %] of the per-draw "
+           "difference." if tab.attrs["paired"] else "The runs did not all keep their draws with the same seed and "
+           "N, so only the difference of the medians is shown (not the median of the difference).")
+    return {"charts": charts, "rows": rows, "times": months, "how": how,
+            "caption": "China's compute (inference), each scenario minus this run"}
+
+
+def build_report(run, *, published=None, compare=(), prior=None) -> str:
+    """The report of ``run`` as one HTML string.
+
+    Parameters
+    ----------
+    run : Run
+        An opened run (``dieroll.open_run``); its draws, when kept, give the disputes section.
+    published : list of dieroll.published.Estimate, optional
+        Drawn on the charts and tabled beside the model.
+    compare : sequence of Run
+        Scenarios to compare with ``run`` (which comes first, as the baseline).
+    prior : PriorSet, optional
+        Defaults to the run folder's ``priors.toml``.
+
+    Returns
+    -------
+    str
+    """
+    import jinja2
+
+    from ..priors import load_priors
+    from ..store.summary import headline_rows
+    ds = run.summary
+    a = ds.attrs
+    run_path = getattr(run, "path", "RUN")
+    if prior is None:
+        path = os.path.join(run_path, "priors.toml")
+        from ..model import MODEL
+        prior = load_priors(path, catalog=MODEL.inputs if a.get("model") == MODEL.name else None)
+    times, rows = headline_rows(ds, fmt=html_num)
+    groups = _charts(ds, run_path, published)
+    pub_rows = None
+    if published:
+        from ..published import validate
+        tab = validate(run, published)
+        pub_rows = [{"id": r["id"], "what": r["variable"] + (f" ({r['labels']})" if r["labels"] else ""),
+                     "date": r["date"], "published": r["published"],
+                     "model": f"{html_num(r['model_p50'])} [{html_num(r['model_p05'])}–{html_num(r['model_p95'])}]",
+                     "where": r["where"], "inside": bool(r["inside_90"]), "source": r["source"],
+                     "counted": r["counted"]} for _, r in tab.iterrows()]
+    cmp = _compare(run, compare) if compare else None
+    disp = _disputes(run, run_path)
+    what_ifs = a.get("what_ifs", "[]")
+    regenerate = " ".join(["dieroll run", shlex.quote(os.path.join(run_path, "priors.toml")), "--draws",
+                           str(int(a.get("draws", 0))), "--seed", str(a.get("seed")), "--name",
+                           shlex.quote(getattr(run, "name", "run") + "-again")]
+                          + (["--keep-draws"] if getattr(run, "prior", None) is not None else []))
+    regenerate += "\n" + f"dieroll report {shlex.quote(run_path)}"
+    prov = {"dieroll_version": a.get("dieroll_version", "?"), "draws": int(a.get("draws", 0)),
+            "seed": a.get("seed"), "created_at": a.get("created_at", "")}
+    prov_rows = [("run", run_path), ("title", a.get("title", "")), ("draws", f"{int(a.get('draws', 0)):,}"),
+                 ("seed", a.get("seed")), ("priors file", a.get("priors_file", "")),
+                 ("priors sha256", a.get("priors_sha256", "")), ("what-ifs", what_ifs),
+                 ("dieroll version", a.get("dieroll_version", "")), ("git commit", a.get("git_commit", "")),
+                 ("model", a.get("model", "")), ("created", a.get("created_at", "")),
+                 ("command", a.get("history", "")), ("quantile method", a.get("quantile_method", ""))]
+    sections = [{"id": "headline", "title": "Headline numbers"}] + \
+        [{"id": g["id"], "title": g["title"]} for g in groups]
+    if pub_rows:
+        sections.append({"id": "published", "title": "Published estimates"})
+    if cmp:
+        sections.append({"id": "compare", "title": "Scenarios compared"})
+    sections += [{"id": "disputes", "title": "Which dispute matters"},
+                 {"id": "priors", "title": "Priors and sources"},
+                 {"id": "provenance", "title": "Provenance"}]
+    n_judged = sum(q.basis == "judgement" for q in prior.quantities.values())
+    priors_text = (f"{len(prior.quantities)} quantities, {len(prior.disputed())} with competing claims, "
+                   f"{n_judged} resting on judgement (the reasoning is given). Weights are divided by their sum "
+                   "within a quantity; each draw picks one claim.")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(_HERE, "templates")),
+                             autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+                             undefined=jinja2.StrictUndefined)
+    with open(os.path.join(_HERE, "templates", "report.css"), encoding="utf-8") as fh:
+        css = fh.read()
+    t = ds["time"].values
+    return env.get_template("report.html.j2").render(
+        title=a.get("title", "dieroll run"), window=f"{str(t[0])[:7]} to {str(t[-1])[:7]}", prov=prov,
+        sections=sections, headline={"times": [str(x)[:7] for x in times], "rows": rows}, chart_groups=groups,
+        published=pub_rows, compare=cmp, disputes=disp, priors=_priors_rows(prior), priors_text=priors_text,
+        prov_rows=prov_rows, regenerate=regenerate, css=css)
+
+
+def write_report(run, path: str | None = None, *, force: bool = False, **kwargs) -> str:
+    """Write :func:`build_report` to ``path`` (default ``<run>/report.html``), atomically.
+
+    An existing file is replaced only with ``force``.
+
+    Returns
+    -------
+    str
+        The path written.
+    """
+    from ..store.files import replace_file
+    path = path or os.path.join(run.path, REPORT)
+    if os.path.exists(path) and not force:
+        raise DierollError(f"{path} exists; add --force to replace it (or --out elsewhere)")
+    page = build_report(run, **kwargs)
+
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(page)
+
+    return replace_file(path, write, force=force)
