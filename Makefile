@@ -18,7 +18,7 @@ run: $(STAMP)
 # the whole suite: unit, statistical, property and regression tests; both notebooks run top to bottom in
 # Jupyter's kernel inside tests/regression/test_notebooks_show_figures.py (a failing cell fails it)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

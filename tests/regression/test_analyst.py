@@ -288,3 +288,14 @@ def test_every_option_says_its_default_and_every_command_has_examples(capsys):
 def test_check_prints_years_in_full():
     from dieroll.cli import _fmt
     assert _fmt(2026.0) == "2026" and _fmt(1500.0) == "1500" and _fmt(12_500) == "12.5 k"
+
+
+def test_log_axes_label_one_two_five_of_each_decade(run):
+    fig = plot.fan_figure(run.summary, log=True, command="c")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    major = [t for t in ax.yaxis.get_majorticklocs() if lo <= t <= hi]
+    assert major and all(round(t / 10 ** np.floor(np.log10(t)), 6) in (1.0, 2.0, 5.0) for t in major)
+    assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())
+    plt.close(fig)

@@ -25,8 +25,8 @@ STAGES = ["priors.toml", "summary.nc", "fan.png", "fan.svg", "fan.pdf", "manifes
 def _can_mount():
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
-    d = "/tmp/dieroll-mount-probe"
-    os.makedirs(d, exist_ok=True)
+    import tempfile
+    d = tempfile.mkdtemp(prefix="dieroll-mount-probe-")  # one per process: test workers probe at once
     ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d], capture_output=True).returncode == 0
     if ok:
         subprocess.run(["umount", d], check=True)

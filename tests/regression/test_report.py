@@ -23,15 +23,16 @@ A4_PX = 794          # 210 mm at 96 px per inch
 
 
 @pytest.fixture(scope="module")
-def report(small_run):
-    """The small run's report, with the published estimates and one scenario to compare."""
+def report(small_run, tmp_path_factory):
+    """The small run's report (written outside the shared run), with the published estimates and one
+    scenario to compare."""
     runs_dir = os.path.dirname(small_run)
     other = dieroll.run_to_folder(BASELINE, runs_dir=runs_dir, name="report-scenario", draws=3000, charts=False,
                                   sets=["packaging_yield=0.6"])
+    out = str(tmp_path_factory.mktemp("report") / "report.html")
     assert main(["--runs-dir", runs_dir, "report", "small", "--published", PUBLISHED, "--compare",
-                 "report-scenario", "--force"]) == 0
-    path = os.path.join(small_run, "report.html")
-    return path, open(path, encoding="utf-8").read(), other
+                 "report-scenario", "--out", out]) == 0
+    return out, open(out, encoding="utf-8").read(), other
 
 
 class _Outline(HTMLParser):

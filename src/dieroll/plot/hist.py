@@ -38,10 +38,7 @@ def hist(prior, prior_predictive, var: str = "china_total", at: str = "2026-12",
         ax.hist(x, bins=edges, color=colors["china"])
         counts = {"draws": np.histogram(x, bins=edges)[0]}
     record(ax, pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:], **counts}))
-    if log:
-        ax.set_xscale("log")
-    quantity_axis(ax)
-    ax.xaxis.set_major_formatter(ax.yaxis.get_major_formatter())
+    quantity_axis(ax, log=log, axis="x")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_ylabel("draws")
     ax.set_xlabel(axis_label(prior_predictive[var]))

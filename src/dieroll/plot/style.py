@@ -41,13 +41,19 @@ def _human(x, _pos=None):
     return f"{x:g}"
 
 
-def quantity_axis(ax, log: bool = False) -> None:
-    """Readable numbers on y (``1.5 M``, ``200 k``), linear or log."""
+def quantity_axis(ax, log: bool = False, axis: str = "y") -> None:
+    """Readable numbers (``1.5 M``, ``200 k``) on ``axis``, linear or log.
+
+    On a log axis the labelled ticks are 1, 2 and 5 of every decade and the
+    minor ticks carry no label, so every chart's log scale reads the same way
+    (no ``2×10⁵`` minor labels beside ``100 k``).
+    """
+    a = ax.yaxis if axis == "y" else ax.xaxis
     if log:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        ax.yaxis.set_minor_formatter(mticker.NullFormatter())
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(_human))
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        a.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        a.set_minor_formatter(mticker.NullFormatter())
+    a.set_major_formatter(mticker.FuncFormatter(_human))
 
 
 _UNIT_WORDS = {"H100e": "H100-equivalents", "chip": "accelerators", "die": "dies", "stack": "HBM stacks",
