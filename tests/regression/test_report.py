@@ -141,3 +141,11 @@ def test_report_of_a_million_draws_is_small_and_fast(tmp_path):
         page.goto("file://" + os.path.abspath(path), wait_until="load")
         assert time.perf_counter() - t0 < 2.0
         browser.close()
+
+
+def test_every_quantity_has_a_small_plot(report):
+    _, page, _ = report
+    rows = page.split('<table class="priors">')[1].split("</table>")[0].split("<tr>")[2:]
+    prior = dieroll.load_priors(BASELINE)
+    assert len(rows) == len(prior.quantities)
+    assert all("<svg" in r and ("<polyline" in r or "<line" in r) for r in rows)

@@ -48,10 +48,31 @@ def _svg(fig, alt: str) -> str:
     return text.replace("<svg", f'<svg role="img" aria-label="{label}" class="svg"', 1)
 
 
-def _density(q, width: int = 120, height: int = 28) -> str:
-    """A small inline SVG of a scalar quantity's prior density (mixture of its claims)."""
-    if q.is_path:
+def _path_band(q, width: int = 120, height: int = 28) -> str:
+    """A small inline SVG of a path's prior over time: the 5–95 % band and the median through its knots."""
+    months = np.array([k.month for k in q.knots], dtype=float)
+    qs = np.array([[float(k.dist.ppf(p)) for p in (0.05, 0.5, 0.95)] for k in q.knots])
+    if not np.all(np.isfinite(qs)):
         return ""
+    span = months.max() - months.min() or 1.0
+    lo, hi = float(qs.min()), float(qs.max())
+    scale = (hi - lo) or 1.0
+    xs = 2 + (width - 4) * (months - months.min()) / span if len(months) > 1 else np.array([width / 2])
+    y = lambda v: height - 2 - (height - 4) * (v - lo) / scale  # noqa: E731
+    band = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 2])) + " " + \
+        " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs[::-1], qs[::-1, 0]))
+    med = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 1]))
+    alt = (f"prior path over {len(q.knots)} knots, median from {html_num(qs[0, 1])} to {html_num(qs[-1, 1])}, "
+           f"5–95 % band from {html_num(lo)} to {html_num(hi)}")
+    return (f'<svg role="img" aria-label="{alt}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<polygon points="{band}" fill="#0072B2" fill-opacity="0.25"/>'
+            f'<polyline points="{med}" fill="none" stroke="#0072B2" stroke-width="1.2"/></svg>')
+
+
+def _density(q, width: int = 120, height: int = 28) -> str:
+    """A small inline SVG of a scalar quantity's prior density (mixture of its claims), or of a path's band."""
+    if q.is_path:
+        return _path_band(q, width, height)
     lo, hi = (float(x) for x in q.ppf([0.005, 0.995]))
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
         v = html_num(lo)
