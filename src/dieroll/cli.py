@@ -201,14 +201,15 @@ def cmd_show(args) -> int:
 
 def _protected(out_dir) -> set[str]:
     """Files a completed run in ``out_dir`` records in its manifest: a chart never replaces them."""
-    import json
-    try:
-        with open(os.path.join(out_dir, "manifest.json"), "rb") as fh:
-            files = json.loads(fh.read(64 << 20)).get("files", {})
-        return {os.path.normpath(os.path.join(out_dir, f)) for f in files} | \
-            {os.path.normpath(os.path.join(out_dir, "manifest.json"))}
-    except (OSError, ValueError, AttributeError):
+    from .errors import RunStoreError
+    from .store.manifest import MANIFEST, read_manifest
+    if not os.path.exists(os.path.join(out_dir, MANIFEST)):
         return set()
+    try:
+        files = read_manifest(out_dir)["files"]
+    except RunStoreError:
+        return set()
+    return {os.path.normpath(os.path.join(out_dir, f)) for f in [*files, MANIFEST]}
 
 
 def _save_all(fig, out_dir, base, formats, attrs, cmd):
@@ -333,7 +334,8 @@ def cmd_chart(args) -> int:
     ds = run.summary
     layout = _layout(args)
     labels = _labels(args)
-    outs = sorted(v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(("_error", "_mcse")))
+    from .selection import outputs
+    outs = sorted(outputs(ds))
     if args.kind not in ("channels", "binding") and args.var not in outs:
         raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
     if args.kind == "yearly" and not args.var.endswith("_ytd"):
@@ -446,9 +448,8 @@ def cmd_compare(args) -> int:
         base_name = next(iter(runs))
         how = ("paired by draw: median [5 %–95 %] of the per-draw difference" if tab.attrs["paired"] else
                "difference of the medians (runs without kept draws, or different seeds or N: not paired)")
-        months = [m for m in tab["time"].unique() if m.endswith("-12")] or [tab["time"].iloc[-1]]
-        if len(months) > 5:  # at most five columns: evenly spaced Decembers, the last one included
-            months = [months[round(i * (len(months) - 1) / 4)] for i in range(5)]
+        from .analysis.compare import table_months
+        months = table_months(tab)
         print(f"{args.var} ({args.metric}) minus {base_name}, {how}:")
         print(f"{'':24}" + "".join(f"{m:>26}" for m in months))
         for scen, sub in tab.groupby("scenario", sort=False):

@@ -24,20 +24,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
-from .selection import LABEL_DIMS, label_dims, quantile_column
+from .selection import LABEL_DIMS, label_dims, outputs, quantile_column
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
 
 FORMATS = ("csv", "xlsx", "parquet")
 BY = ("month", "quarter", "year")
-_SKIP = ("_mean", "_sd", "_quantile_error", "_quantile_mcse", "_exceedance")
-
-
-def outputs(ds) -> list[str]:
-    """The outputs of a summary (variables with a ``quantile`` dimension)."""
-    return [v for v in ds.data_vars if "quantile" in ds[v].dims and not v.endswith(_SKIP)]
-
-
 def _round(values: np.ndarray, digits: int) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     out = v.copy()
@@ -229,8 +221,6 @@ def export(run, path: str, *, format: str | None = None, force: bool = False, **
         raise DierollError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     from .store.files import replace_file
     tab = table(run, **kw)
-    if os.path.exists(path) and not force:
-        raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
     prov = tab.attrs["provenance"]
 
     def write(tmp):

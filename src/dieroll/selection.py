@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .errors import DierollError
 
-__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "select", "describe_labels"]
+__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels"]
 
 #: Label dimensions an output may have, in the order options are listed.
 LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
@@ -19,6 +19,16 @@ LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
 _AXES = ("time", "quantile", "draw", "year", "period")
 #: The metric chosen when an output has one and none is given.
 DEFAULT_METRIC = "inference"
+
+
+#: Suffixes of a summary's companion variables (not outputs of their own).
+_COMPANIONS = ("_mean", "_sd", "_quantile_error", "_quantile_mcse", "_exceedance")
+
+
+def outputs(ds) -> list[str]:
+    """The outputs a summary (or kept draws) holds, companions such as ``*_mean`` left out."""
+    return [v for v in ds.data_vars if not str(v).endswith(_COMPANIONS)
+            and ("quantile" in ds[v].dims or "draw" in ds[v].dims)]
 
 
 class SelectionError(DierollError):
@@ -65,7 +75,7 @@ def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = 
         Naming the output, the dimension and the labels it has.
     """
     if var not in ds:
-        outs = sorted(v for v in ds.data_vars if not v.endswith(("_mean", "_sd", "_error", "_mcse", "_exceedance")))
+        outs = sorted(outputs(ds))
         raise SelectionError(f"{var!r} is not an output of this run; choose one of {', '.join(outs)}")
     da = ds[var]
     labels = {k: v for k, v in (labels or {}).items() if v is not None}

@@ -7,7 +7,7 @@ import pandas as pd
 from ..errors import DierollError
 from ..selection import quantile_column, select
 
-__all__ = ["differences"]
+__all__ = ["differences", "table_months"]
 
 _Q = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -89,3 +89,12 @@ def differences(runs: dict, var: str = "china_total", labels: dict | None = None
     out.attrs["paired"] = paired
     out.attrs["variable"] = var
     return out
+
+
+def table_months(tab: pd.DataFrame, most: int = 5) -> list[str]:
+    """The months a printed difference table shows: at most ``most`` evenly spaced Decembers, the
+    last one included (the last month when the run holds no December)."""
+    months = [m for m in tab["time"].unique() if m.endswith("-12")] or [tab["time"].iloc[-1]]
+    if len(months) > most:
+        months = [months[round(i * (len(months) - 1) / (most - 1))] for i in range(most)]
+    return months

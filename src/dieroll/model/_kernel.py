@@ -425,7 +425,6 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     owns its scratch buffers.  The result does not depend on ``nthreads``.
     """
     n = scalars.shape[0]
-    T = out.shape[1]
     P = pa_koff.shape[0]
     nblocks = (n + _B - 1) // _B
     nthr = max(1, min(nthreads, nblocks))

@@ -122,12 +122,6 @@ class RunSettings:
         return out
 
 
-def _toml_value(v) -> str:
-    """A number or a dist table as TOML text (for :meth:`PriorSet.with_values`)."""
-    import tomli_w
-    return tomli_w.dumps({"v": v}).split("=", 1)[1].strip() if isinstance(v, dict) else repr(float(v))
-
-
 @dataclass(frozen=True, repr=False)
 class PriorSet:
     """A validated priors file, after ``extends`` has been resolved.
@@ -182,7 +176,7 @@ class PriorSet:
         """Fix quantities at values, or give them new dists, as ``--set`` does:
         ``prior.with_values({"packaging_yield": 0.8})``."""
         from .what_if import apply_what_ifs
-        return apply_what_ifs(self, sets=[f"{k}={_toml_value(v)}" for k, v in values.items()])
+        return apply_what_ifs(self, values=values)
 
     def what_if(self, weights=(), sets=()) -> "PriorSet":
         """The CLI's ``--weight Q.CLAIM=W`` and ``--set Q=VALUE`` strings applied in code."""

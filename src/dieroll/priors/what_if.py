@@ -55,8 +55,11 @@ def parse_set(text: str):
     return name, value
 
 
-def what_if_fragment(prior, weights=(), sets=()) -> dict:
-    """The ``extends``-style fragment for the what-ifs, checked against ``prior``'s quantities and claims."""
+def what_if_fragment(prior, weights=(), sets=(), values: dict | None = None) -> dict:
+    """The ``extends``-style fragment for the what-ifs, checked against ``prior``'s quantities and claims.
+
+    ``sets`` are ``--set`` strings; ``values`` the same already parsed (name -> number or dist table).
+    """
     problems: list[Problem] = []
     qs: dict = {}
     for text in weights:
@@ -73,8 +76,8 @@ def what_if_fragment(prior, weights=(), sets=()) -> dict:
                                        "path, no claims to weigh (use --set)")))
             continue
         qs.setdefault(q, {}).setdefault("weights", {})[claim] = w
-    for text in sets:
-        q, value = parse_set(text)
+    given = [(text, *parse_set(text)) for text in sets] + [(f"{q}={v!r}", q, v) for q, v in (values or {}).items()]
+    for text, q, value in given:
         have = prior.quantities.get(q)
         if have is None:
             problems.append(Problem("--set", "", f"{text!r}: no quantity {q!r} in the priors"))
@@ -94,14 +97,15 @@ def what_if_fragment(prior, weights=(), sets=()) -> dict:
     return {"quantities": qs} if qs else {}
 
 
-def apply_what_ifs(prior, weights=(), sets=(), **kwargs):
+def apply_what_ifs(prior, weights=(), sets=(), values: dict | None = None, **kwargs):
     """``prior`` with the what-ifs applied (validated), and ``what_ifs`` recording them as given."""
-    frag = what_if_fragment(prior, weights, sets)
+    frag = what_if_fragment(prior, weights, sets, values)
     if not frag:
         return prior
     from dataclasses import replace
 
     from . import extend_priors
     out = extend_priors(prior, frag, label="<command line what-if>", **kwargs)
-    given = tuple(f"--weight {w}" for w in weights) + tuple(f"--set {s}" for s in sets)
+    given = tuple(f"--weight {w}" for w in weights) + tuple(f"--set {s}" for s in sets) + \
+        tuple(f"--set {q}={v!r}" for q, v in (values or {}).items())
     return replace(out, what_ifs=prior.what_ifs + given)

@@ -215,9 +215,8 @@ def _compare(run, others):
               {"svg": _svg(plot.difference_figure(runs, command=cmd), "Each scenario minus this run, by month"),
                "caption": "Each scenario minus this run."}]
     tab = differences(runs, "china_total", {"metric": "inference"})
-    months = [m for m in tab["time"].unique() if m.endswith("-12")]
-    if len(months) > 5:
-        months = [months[round(i * (len(months) - 1) / 4)] for i in range(5)]
+    from ..analysis.compare import table_months
+    months = table_months(tab)
     rows = []
     for scen, sub in tab.groupby("scenario", sort=False):
         sub = sub.set_index("time")
@@ -323,10 +322,9 @@ def write_report(run, path: str | None = None, *, force: bool = False, **kwargs)
     str
         The path written.
     """
-    from ..store.files import replace_file
+    from ..store.files import refuse_existing, replace_file
     path = path or os.path.join(run.path, REPORT)
-    if os.path.exists(path) and not force:
-        raise DierollError(f"{path} exists; add --force to replace it (or --out elsewhere)")
+    refuse_existing(path, force)  # before the page is built, which takes seconds
     page = build_report(run, **kwargs)
 
     def write(tmp):

@@ -161,6 +161,13 @@ def _drain_zarr(timeout: float = 30.0) -> None:
         pass
 
 
+def refuse_existing(path: str, force: bool) -> None:
+    """Refuse to replace ``path`` unless ``force`` (before any costly work that would write it)."""
+    from ..errors import DierollError
+    if os.path.exists(path) and not force:
+        raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
+
+
 def replace_file(path: str, write, *, force: bool = False, suffix: str = "") -> str:
     """Write a file beside ``path`` with ``write(tmp_path)`` and rename it into place.
 
@@ -170,8 +177,7 @@ def replace_file(path: str, write, *, force: bool = False, suffix: str = "") -> 
     pick the format from the extension need it).
     """
     from ..errors import DierollError
-    if os.path.exists(path) and not force:
-        raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
+    refuse_existing(path, force)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise DierollError(f"--out {path!r}: the folder {folder} does not exist")
