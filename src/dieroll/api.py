@@ -9,7 +9,7 @@ import xarray as xr
 from .engine.layout import build_layout
 from .engine.simulate import simulate
 from .priors import PriorSet, load_priors
-from .store import DrawsWriter, summary_dataset, write_run_folder
+from .store import DrawsWriter, summary_bytes, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
@@ -151,7 +151,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
                                                    "draws", "priors_sha256", "created_at")})
         crash_point("draws-written")
         check_stop()
-        write_bytes(os.path.join(tmp, SUMMARY), ds.to_netcdf(engine="h5netcdf"))
+        write_bytes(os.path.join(tmp, SUMMARY), summary_bytes(ds))
         crash_point("summary-written")
         check_stop()
         if charts:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .errors import DierollError
 from .selection import LABEL_DIMS, label_dims, outputs, quantile_column
+from .units import model_units
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
 
@@ -148,7 +149,7 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
         combos = [{}]
         for d in rest:
             combos = [{**c, d: str(x)} for c in combos for x in da[d].values]
-        units = str(ds[var].attrs.get("units", ""))
+        units = model_units(ds[var])
         reads = _reads(var, units)
         for c in combos:
             s = da.sel(c) if c else da

@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..units import model_units
 from .style import _human, colors, record
 
 __all__ = ["disputes_chart", "sweep_chart", "tornado"]
@@ -48,7 +49,7 @@ def disputes_chart(table, ax=None, *, top: int = 8):
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(_human))
-    units = table["median"].attrs.get("units", "")
+    units = model_units(table["median"])
     ax.set_xlabel(f"{table.attrs['variable']} ({table.attrs['metric']}) at {table.attrs['at']}"
                   + (" [H100-equivalents]" if units == "H100e" else ""))
     ax.legend(loc="lower right")

@@ -6,6 +6,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
+from ..units import model_units
 from .style import _human, colors, date_axis, record
 
 __all__ = ["exceedance", "exceedance_table"]
@@ -52,7 +53,7 @@ def exceedance(ds, var: str = "china_total", thresholds=(1e6,), ax=None, *, metr
         _, ax = plt.subplots()
     table = exceedance_table(ds, var, thresholds, metric=metric, draws=draws)
     t = ds["time"].values
-    units = ds[var].attrs.get("units", "")
+    units = model_units(ds[var])
     for i, (x, p) in enumerate(table.items()):
         ax.plot(t, p, color=colors["claim"][i % len(colors["claim"])],
                 label=f"> {_human(x)} {units}".strip())

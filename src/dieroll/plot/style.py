@@ -8,6 +8,8 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
 
+from ..units import model_units
+
 __all__ = ["STYLE", "style", "colors", "date_axis", "quantity_axis", "axis_label", "footnote", "save",
            "provenance_text", "record", "chart_table", "save_table", "cited_documents"]
 
@@ -63,7 +65,7 @@ _UNIT_WORDS = {"H100e": "H100-equivalents", "chip": "accelerators", "die": "dies
 def axis_label(da) -> str:
     """The y-axis label of an output in words: units spelled out, a unit-less
     ratio or share named for what it divides (from its ``long_name``)."""
-    units = da.attrs.get("units", "")
+    units = model_units(da)
     if units in ("1", ""):
         name = da.attrs.get("long_name", da.name or "")
         return name.split(",")[0].split(":")[0] or "ratio"

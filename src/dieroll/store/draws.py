@@ -1,10 +1,13 @@
 """``draws.zarr``: every draw's inputs, chosen claims and outputs (``--keep-draws``).
 
-ArviZ-style layout: dimension ``draw``; group ``prior`` holds the inputs (one
+ArviZ's layout: dimensions ``chain`` (length 1: Monte Carlo draws are one
+independent sequence) and ``draw``; group ``prior`` holds the inputs (one
 variable per scalar quantity, ``<quantity>_claim`` with the index of the claim
 drawn — its ``flag_meanings`` lists the claim ids — and one variable per path
 with a ``<path>_knot`` dimension), group ``prior_predictive`` the outputs as
-float32 ``(draw, *extra, time)``.  Written chunk by chunk, compressed.
+float32 ``(chain, draw, *extra, time)``.  Written chunk by chunk, compressed;
+the root carries the run's provenance (seed, draws, priors sha256, version)
+and the metadata is consolidated.  :func:`dieroll.open_run` drops ``chain``.
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import os
 
 import numpy as np
 import xarray as xr
+
+from ..units import cf_attrs
 
 __all__ = ["DrawsWriter"]
 
@@ -57,7 +62,7 @@ class DrawsWriter:
         inputs, icoords = {}, {"draw": draw}
         for s, name in enumerate(L.scalar_names):
             q = prior.quantities[name]
-            inputs[name] = xr.Variable("draw", sc[:, s], {"units": q.units, "long_name": q.description, "basis": q.basis})
+            inputs[name] = xr.Variable("draw", sc[:, s], {**cf_attrs(q.units), "long_name": q.description, "basis": q.basis})
             if len(q.claims) > 1:
                 inputs[f"{name}_claim"] = xr.Variable(
                     "draw", cl[:, s].astype(np.int8),
@@ -70,7 +75,7 @@ class DrawsWriter:
             kd = f"{name}_knot"
             dates = [str(k.date) for k in q.knots] if q.is_path else [str(prior.run.start)]
             icoords[kd] = np.array(dates, dtype=object)
-            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {"units": q.units, "long_name": q.description, "basis": q.basis})
+            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {**cf_attrs(q.units), "long_name": q.description, "basis": q.basis})
         outputs, ocoords = {}, {"draw": draw, "time": self.time}
         contract = self.model.contract
         for o in contract.outputs:
@@ -79,7 +84,7 @@ class DrawsWriter:
                 ocoords[d] = np.array(labels, dtype=object)
             block = out[contract.block(o.name)].reshape(contract.shape(o.name) + (len(self.time), n))
             outputs[o.name] = xr.Variable(dims + ("time", "draw"), block,
-                                          {"units": o.units, "long_name": o.long_name}).transpose("draw", ...)
+                                          {**cf_attrs(o.units), "long_name": o.long_name}).transpose("draw", ...)
         return xr.Dataset(inputs, coords=icoords), xr.Dataset(outputs, coords=ocoords)
 
     def bytes_per_draw(self) -> int:
@@ -105,6 +110,7 @@ class DrawsWriter:
             self._memory.append((prior_ds, pred_ds))
             return
         for group, ds in (("prior", prior_ds), ("prior_predictive", pred_ds)):
+            ds = ds.expand_dims(chain=np.array([0], dtype=np.int64))  # ArviZ's layout: one chain
             if not self._started:
                 ds.to_zarr(self.path, group=group, mode="w" if group == "prior" else "a", consolidated=False)
             else:

@@ -262,6 +262,10 @@ def open_run(path: str | os.PathLike, *, verify: bool = True) -> Run:
         try:
             prior = xr.open_zarr(dp, group="prior", consolidated=None)
             pred = xr.open_zarr(dp, group="prior_predictive", consolidated=None)
+            for group, d in (("prior", prior), ("prior_predictive", pred)):
+                if d.sizes.get("chain", 1) != 1:
+                    raise RunStoreError(f"{dp!r}: group {group} has {d.sizes['chain']} chains; a run writes one")
+            prior, pred = (d.squeeze("chain", drop=True) if "chain" in d.dims else d for d in (prior, pred))
         except Exception as exc:
             raise RunStoreError(f"{dp!r} cannot be read as zarr: {printable(str(exc), 160)}") from None
         n = int(m.get("draws", -1)) if isinstance(m.get("draws"), int) else -1

@@ -20,9 +20,10 @@ import json
 import numpy as np
 import xarray as xr
 
+from ..units import cf_attrs
 from .provenance import git_commit, now_utc, version
 
-__all__ = ["summary_dataset", "SCHEMA_VERSION"]
+__all__ = ["summary_dataset", "summary_bytes", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
 
@@ -45,7 +46,11 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
     mean, sd = red.moments()
     exc = red.exceedance()
     time = prior.run.dates()
-    data_vars, coords = {}, {"time": ("time", time, {"long_name": "month (first day); stocks at month end"}),
+    # each month is a cell [first day, first day of the next month): CF's time_bnds
+    ends = (np.asarray(time).astype("datetime64[M]") + 1).astype(time.dtype)
+    data_vars = {"time_bnds": xr.Variable(("time", "nv"), np.stack([np.asarray(time), ends], axis=1))}
+    coords = {"time": ("time", time, {"standard_name": "time", "axis": "T", "bounds": "time_bnds",
+                                      "long_name": "month (first day); stocks at month end"}),
                              "quantile": ("quantile", probs, {"long_name": "probability level", "units": "1"})}
     contract = model.contract
     for o in contract.outputs:
@@ -58,7 +63,7 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
 
         def put(name, arr, extra_dims, extra_shape, long_name, units=o.units):
             data_vars[name] = xr.Variable(dims + ("time",) + extra_dims, arr.reshape(shape + (T,) + extra_shape),
-                                          {"units": units, "long_name": long_name})
+                                          {**cf_attrs(units), "long_name": long_name})
 
         P = len(probs)
         put(o.name, q[sl], ("quantile",), (P,), f"{o.long_name}: quantiles")
@@ -71,12 +76,12 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         th = sim.thresholds.get(o.name)
         if th:
             tdim = f"{o.name}_threshold"
-            coords[tdim] = (tdim, np.array(th), {"units": o.units, "long_name": f"threshold on {o.name}"})
+            coords[tdim] = (tdim, np.array(th), {**cf_attrs(o.units), "long_name": f"threshold on {o.name}"})
             put(f"{o.name}_exceedance", exc[sl, : len(th)], (tdim,), (len(th),),
                 f"{o.long_name}: probability of exceeding the threshold", units="1")
     created = now_utc()
     attrs = {
-        "Conventions": "CF-1.10",
+        "Conventions": "CF-1.8",
         "title": prior.run.title,
         "source": f"dieroll {version()} Monte Carlo, model {model.name}",
         "history": f"{created} {command}".strip(),
@@ -97,6 +102,18 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         "created_at": created,
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def summary_bytes(ds: xr.Dataset) -> bytes:
+    """``summary.nc``'s bytes: netCDF-4 through h5netcdf, label coordinates as
+    fixed-width character arrays (the classic form every CF reader accepts;
+    xarray reads them back as strings), time in days since the run's start."""
+    enc = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype == object}
+    start = str(np.datetime_as_string(ds["time"].values[0], unit="D"))
+    for name in ("time", "time_bnds"):
+        if name in ds.variables:
+            enc[name] = {"units": f"days since {start}", "calendar": "proleptic_gregorian", "dtype": "int32"}
+    return ds.to_netcdf(engine="h5netcdf", encoding=enc)
 
 
 #: The headline series of a run of the China model: (output, labels, label).
