@@ -16,7 +16,7 @@ import time
 from _common import median_time
 import dieroll
 from dieroll.model.seeds import SEED_MODEL
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

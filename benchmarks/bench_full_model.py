@@ -25,7 +25,7 @@ from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate
 from dieroll.model import MODEL
 from dieroll.model.reference import reference_outputs
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBS = [5, 10, 25, 50, 75, 90, 95]

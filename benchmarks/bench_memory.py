@@ -12,7 +12,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CODE = """
 import os, resource, sys, time
-from dieroll.priors import load_priors
+from dieroll import load_priors
 from dieroll.engine.simulate import simulate
 p = load_priors(os.path.join({root!r}, 'priors', 'baseline.toml'))
 t = time.perf_counter()

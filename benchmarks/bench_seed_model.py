@@ -25,7 +25,7 @@ from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate
 from dieroll.model.reference import paths_on_grid
 from dieroll.model.seeds import SEED_MODEL
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROBS = [5, 10, 25, 50, 75, 90, 95]

@@ -28,7 +28,8 @@ def main():
     args = ap.parse_args()
     from dieroll.api import run_to_folder
     from dieroll.store import list_runs, open_run
-    from dieroll.store.files import human_bytes, tree_size
+    from dieroll.store.files import tree_size
+    from dieroll.text import human_bytes
     from dieroll.store.manifest import file_entries
     n = int(args.draws)
     baseline = os.path.join(ROOT, "priors", "baseline.toml")

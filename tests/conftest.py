@@ -16,7 +16,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(scope="session")
 def baseline():
-    from dieroll.priors import load_priors
+    from dieroll import load_priors
     return load_priors(BASELINE)
 
 

@@ -2,11 +2,11 @@
 
 The public API, used by both the command line and notebooks.
 """
-__version__ = "0.1.0"
+from ._version import __version__
 
 from .errors import DierollError, Interrupted, PriorsError, Problem, RunError, RunStoreError
-from .priors import PriorSet, extend_priors, load_priors
-from .api import Result, reweight, run, run_to_folder
+from .priors import PriorSet, extend_priors
+from .api import Result, load_priors, reweight, run, run_to_folder
 from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
 from .store import Run, clean, leftovers, list_runs, open_run

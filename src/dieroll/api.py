@@ -8,12 +8,49 @@ import xarray as xr
 
 from .engine.layout import build_layout
 from .engine.simulate import simulate
-from .priors import PriorSet, load_priors
+from .priors import PriorSet
 from .store import DrawsWriter, summary_bytes, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
-__all__ = ["Result", "run", "run_to_folder", "default_run_name", "reweight"]
+__all__ = ["Result", "load_priors", "run", "run_to_folder", "default_run_name", "reweight"]
+
+_CHINA = object()
+
+
+def load_priors(path, *, catalog=_CHINA) -> PriorSet:
+    """:func:`dieroll.priors.load_priors` against the China model's inputs
+    (:data:`dieroll.MODEL`) unless ``catalog`` names another model's, or is ``None``
+    to accept any quantity names.  Raises :class:`~dieroll.errors.PriorsError`."""
+    from .priors import load_priors as load
+    if catalog is _CHINA:
+        from .model import MODEL
+        catalog = MODEL.inputs
+    return load(path, catalog=catalog)
+
+
+def _model(model):
+    from .model import MODEL
+    return MODEL if model is None else model
+
+
+def _prepared(priors, model, weights=(), sets=()) -> PriorSet:
+    """The PriorSet a run uses: loaded against ``model``'s inputs, what-ifs applied.
+    The first half of the one composition path of :func:`run` and :func:`run_to_folder`."""
+    prior = priors if isinstance(priors, PriorSet) else load_priors(priors, catalog=model.inputs)
+    if weights or sets:
+        from .priors.what_if import apply_what_ifs
+        prior = apply_what_ifs(prior, weights, sets, catalog=model.inputs)
+    return prior
+
+
+def _simulated(prior, model, layout, writer, *, draws, seed, threads, chunk_size, progress,
+               command, priors_file):
+    """Sample ``prior`` through ``model`` (kept draws to ``writer``) and build the summary:
+    the second half of the composition path.  Returns ``(simulation, summary Dataset)``."""
+    sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+                   on_chunk=writer.add if writer else None, progress=progress, layout=layout)
+    return sim, summary_dataset(sim, command=command, priors_file=priors_file)
 
 
 @dataclass(repr=False)
@@ -72,19 +109,14 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     -------
     Result
     """
-    from .model import MODEL
-    model = MODEL if model is None else model
-    cat = {} if model is MODEL else {"catalog": model.inputs}
-    prior = priors if isinstance(priors, PriorSet) else load_priors(priors, **cat)
-    if weights or sets:
-        from .priors.what_if import apply_what_ifs
-        prior = apply_what_ifs(prior, weights, sets, **cat)
+    model = _model(model)
+    prior = _prepared(priors, model, weights, sets)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
-    sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                   on_chunk=writer.add if writer else None, progress=progress, layout=layout)
+    sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
+                         chunk_size=chunk_size, progress=progress, command=command_line(), priors_file=prior.path)
     pr, pp = writer.datasets() if writer else (None, None)
-    return Result(summary_dataset(sim, command=command_line(), priors_file=prior.path), pr, pp, prior, sim.seconds)
+    return Result(ds, pr, pp, prior, sim.seconds)
 
 
 def reweight(run, weights: dict, **kwargs):
@@ -119,13 +151,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
     str
         Path of the completed run folder.
     """
-    from .model import MODEL
-    model = MODEL if model is None else model
-    cat = {} if model is MODEL else {"catalog": model.inputs}
-    prior = load_priors(priors_path, **cat)
-    if weights or sets:
-        from .priors.what_if import apply_what_ifs
-        prior = apply_what_ifs(prior, weights, sets, **cat)
+    model = _model(model)
+    prior = _prepared(priors_path, model, weights, sets)
     name = name or default_run_name(priors_path)
     from .store.folder import check_name
     check_name(name)
@@ -143,9 +170,9 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         if writer:  # refuse before sampling a run whose kept draws cannot fit
             bpd = writer.bytes_per_draw()
             check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")
-        sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                       on_chunk=writer.add if writer else None, progress=progress, layout=layout)
-        ds = summary_dataset(sim, command=command, priors_file=os.path.relpath(priors_path))
+        sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
+                             chunk_size=chunk_size, progress=progress, command=command,
+                             priors_file=os.path.relpath(priors_path))
         if writer:
             writer.close({k: ds.attrs[k] for k in ("title", "dieroll_version", "git_commit", "model", "seed",
                                                    "draws", "priors_sha256", "created_at")})

@@ -24,7 +24,7 @@ def _fmt(x: float) -> str:
 
 
 def cmd_check(args) -> int:
-    from .priors import load_priors
+    from .api import load_priors
     status = 0
     for path in args.files:
         try:
@@ -57,14 +57,15 @@ def _print_drivers(ps, args) -> None:
     """Run a few thousand draws and flag judgement-basis quantities among the top drivers."""
     if not 100 <= args.drivers <= 1_000_000:
         raise DierollError(f"--drivers {args.drivers}: give from 100 to 1,000,000 draws, or 0 to skip")
-    from .analysis import judgement_drivers, ranked_quantities, sensitivity
-    from .analysis._draws import month_in
+    from . import analysis
+    from .analysis import judgement_drivers, ranked_quantities
+    from .selection import month_in
     from .api import run
     dates = ps.run.dates()
     at = args.at or (_default_at(dates))
     month_in(at, dates, "--at")
     res = run(ps, draws=args.drivers, keep_draws=True)
-    sens = sensitivity(res, args.var, metric=args.metric, at=at, salib=False)
+    sens = analysis.sensitivity(res, args.var, metric=args.metric, at=at, salib=False)
     bases = {n: q.basis for n, q in ps.quantities.items()}
     ranked = ranked_quantities(sens, bases)[:5]
     print(f"  top drivers of {args.var} ({args.metric}) at {at} over {args.drivers:,} draws (rank correlation): "
@@ -99,7 +100,7 @@ def _stop_at_next_chunk(signum, frame):
     """First Ctrl-C: stop at the next chunk boundary; a second one interrupts at once."""
     import signal
 
-    from .engine.simulate import STOP
+    from .engine import STOP
     STOP.set()
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
@@ -113,7 +114,7 @@ def cmd_run(args) -> int:
     import signal
 
     from .api import run_to_folder
-    from .engine.simulate import STOP
+    from .engine import STOP
     STOP.clear()
     signal.signal(signal.SIGINT, _stop_at_next_chunk)
     signal.signal(signal.SIGTERM, _terminate)
@@ -129,7 +130,7 @@ def cmd_run(args) -> int:
 
 def cmd_list(args) -> int:
     from .store import list_runs
-    from .store.files import human_bytes
+    from .text import human_bytes
     from .text import printable
     runs = list_runs(args.runs_dir, verify=not args.quick)
     if not runs:
@@ -154,8 +155,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_clean(args) -> int:
-    from .store.files import human_bytes
-    from .store.folder import clean
+    from .text import human_bytes
+    from .store import clean
     from .text import printable
     done = clean(args.runs_dir, dry_run=args.dry_run)
     if not done:
@@ -183,14 +184,14 @@ def cmd_show(args) -> int:
     ds = run.summary
     times = ds["time"].values
     if args.at:
-        from .analysis._draws import month_in
+        from .selection import month_in
         want = [month_in(a, times, "--at") for a in args.at]
     else:
         want = [t for t in times if str(t)[5:7] == "12"] or [times[-1]]
     from .text import printable
     print(f"{printable(run.manifest.get('title', ''), 200)} — {printable(run.path)} — "
           f"N = {run.manifest.get('draws'):,}, seed {printable(str(run.manifest.get('seed')), 30)}")
-    from .store.summary import headline_rows
+    from .store import headline_rows
     _, rows = headline_rows(ds, want, fmt=_fmt)
     print(f"{'':28}" + "".join(f"{str(t)[:7]:>26}" for t in want))
     for label, cells in rows:
@@ -199,25 +200,13 @@ def cmd_show(args) -> int:
     return 0
 
 
-def _protected(out_dir) -> set[str]:
-    """Files a completed run in ``out_dir`` records in its manifest: a chart never replaces them."""
-    from .errors import RunStoreError
-    from .store.manifest import MANIFEST, read_manifest
-    if not os.path.exists(os.path.join(out_dir, MANIFEST)):
-        return set()
-    try:
-        files = read_manifest(out_dir)["files"]
-    except RunStoreError:
-        return set()
-    return {os.path.normpath(os.path.join(out_dir, f)) for f in [*files, MANIFEST]}
-
-
 def _save_all(fig, out_dir, base, formats, attrs, cmd):
     """Save ``fig`` as each format and its numbers as ``base.csv`` beside it (never over a run's own files)."""
     import matplotlib.pyplot as plt
 
-    from .plot.style import save, save_table
-    keep = _protected(out_dir)
+    from .plot import save, save_table
+    from .store import run_files
+    keep = run_files(out_dir)
     for ext in [f.strip().lower() for f in formats.split(",")] + ["csv"]:
         if os.path.normpath(os.path.join(out_dir, f"{base}.{ext}")) in keep:
             plt.close(fig)
@@ -326,7 +315,7 @@ def cmd_chart(args) -> int:
     matplotlib.use("Agg")
 
     from .plot import binding_figure, channels_figure, exceedance_figure, fan_figure, hist_figure, yearly_figure
-    from .plot.render import chart_command
+    from .plot import chart_command
     from .selection import label_dims, select
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
@@ -377,7 +366,7 @@ def cmd_chart(args) -> int:
             if run.prior is None:
                 raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
             at = args.at or "2026-12"
-            from .analysis._draws import month_in
+            from .selection import month_in
             month_in(at, ds["time"].values, "--at")
             if args.by and f"{args.by}_claim" not in run.prior:
                 disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
@@ -411,7 +400,7 @@ def cmd_compare(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
 
-    from .analysis.compare import differences
+    from .analysis import differences
     from .plot import compare_figure, difference_figure
     from .selection import select
     from .store import open_run
@@ -448,7 +437,7 @@ def cmd_compare(args) -> int:
         base_name = next(iter(runs))
         how = ("paired by draw: median [5 %–95 %] of the per-draw difference" if tab.attrs["paired"] else
                "difference of the medians (runs without kept draws, or different seeds or N: not paired)")
-        from .analysis.compare import table_months
+        from .analysis import table_months
         months = table_months(tab)
         print(f"{args.var} ({args.metric}) minus {base_name}, {how}:")
         print(f"{'':24}" + "".join(f"{m:>26}" for m in months))
@@ -526,11 +515,11 @@ def cmd_report(args) -> int:
 
 
 def cmd_disputes(args) -> int:
-    from .analysis import disputes, sensitivity
+    from . import analysis  # the package: its names disputes/sensitivity are functions, not the modules
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
-    table = disputes(run, args.var, metric=args.metric, at=args.at)
+    table = analysis.disputes(run, args.var, metric=args.metric, at=args.at)
     a = table.attrs
     print(f"{args.var} ({args.metric}) at {args.at}: median {_fmt(a['median_all'])}, 90 % interval "
           f"{_fmt(a['p05_all'])}–{_fmt(a['p95_all'])} over {a['draws']:,} draws\n")
@@ -548,7 +537,7 @@ def cmd_disputes(args) -> int:
                   f"{_fmt(row['median'].values[i]):>9} {_fmt(row['p05'].values[i]):>10}–"
                   f"{_fmt(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
     from .analysis import bases_of, judgement_drivers
-    screen = sensitivity(run, args.var, metric=args.metric, at=args.at, salib=False)
+    screen = analysis.sensitivity(run, args.var, metric=args.metric, at=args.at, salib=False)
     for d in judgement_drivers(screen, bases_of(run)):
         print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
               f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
@@ -563,7 +552,7 @@ def cmd_disputes(args) -> int:
         fig = disputes_figure(table, run.summary.attrs, command=cmd, **layout)
         out = _save_all(fig, path, f"disputes-{args.var}-{args.metric}-{args.at}", args.format,
                         run.summary.attrs, cmd)
-        sens = sensitivity(run, args.var, metric=args.metric, at=args.at)
+        sens = analysis.sensitivity(run, args.var, metric=args.metric, at=args.at)
         fig = tornado_figure(sens, run.summary.attrs, command=cmd, **layout)
         out += _save_all(fig, path, f"tornado-{args.var}-{args.metric}-{args.at}", args.format,
                          run.summary.attrs, cmd)

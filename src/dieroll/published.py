@@ -172,7 +172,7 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
 
 def estimate_month(est: Estimate, times) -> np.datetime64:
     """The run month an estimate is compared at: its month, or December of its year for a ``YYYY`` date."""
-    from .analysis._draws import month_in
+    from .selection import month_in
     at = f"{est.date}-12" if len(est.date) == 4 else est.date
     return month_in(at, times, f"estimate {est.id}: date")
 

@@ -9,9 +9,11 @@ everywhere: it names the output, the dimension and the labels to choose from.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .errors import DierollError
 
-__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels"]
+__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels", "month_in"]
 
 #: Label dimensions an output may have, in the order options are listed.
 LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
@@ -108,3 +110,14 @@ def label_text(da, labels: dict | None = None) -> str:
 def quantile_column(q: float) -> str:
     """The table column of a quantile level: ``median`` for 0.5, else ``p5``, ``p10``, ``p97.5``."""
     return "median" if abs(q - 0.5) < 1e-12 else f"p{q * 100:g}"
+
+
+def month_in(at: str, times: np.ndarray, label: str = "at =") -> np.datetime64:
+    """``YYYY-MM`` as one of the run's ``times``, or a DierollError naming ``label`` and the run's window."""
+    try:
+        t = np.datetime64(at, "M").astype("datetime64[ns]")
+    except ValueError:
+        raise DierollError(f"{label} {at!r}: write dates as YYYY-MM") from None
+    if t not in times:
+        raise DierollError(f"{label} {at}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
+    return t

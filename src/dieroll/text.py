@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["first_unsafe", "printable", "html_table", "human"]
+__all__ = ["first_unsafe", "printable", "html_table", "human", "human_bytes"]
 
 #: Unicode categories never printed raw: controls, format characters (bidi overrides), surrogates,
 #: private use, unassigned, line and paragraph separators.
@@ -63,3 +63,13 @@ def human(x: float) -> str:
     if a >= 1e3:
         return f"{x:.0f}"  # a year or a count in thousands reads in full (2026, not 2.03e+03)
     return f"{x:.3g}"
+
+
+def human_bytes(n: float) -> str:
+    """``1536`` -> ``'1.5 KiB'``."""
+    if abs(n) < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        n /= 1024
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}"

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dieroll.errors import PriorsError
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 keys = st.sampled_from(["run", "quantities", "correlations", "extends", "family", "dist", "claims", "path",
                         "mean", "sd", "p5", "p95", "p50", "weight", "id", "source", "says", "units",

@@ -2,6 +2,7 @@
 differences, slide-ready charts, published estimates, reprs and a self-explaining command line."""
 import json
 import os
+import pathlib
 
 import matplotlib
 import numpy as np
@@ -70,7 +71,7 @@ def test_export_files_round_trip_with_provenance(run, tmp_path):
         export(run, p, **kw)
         if fmt == "csv":
             got = pd.read_csv(p, comment="#")
-            head = [ln for ln in open(p) if ln.startswith("#")]
+            head = [ln for ln in pathlib.Path(p).read_text().splitlines(keepends=True) if ln.startswith("#")]
             assert any(run.summary.attrs["priors_sha256"] in ln for ln in head)
         elif fmt == "xlsx":
             got = pd.read_excel(p, sheet_name="table")
@@ -152,12 +153,12 @@ def test_what_ifs_are_applied_and_recorded(what_if_run):
     assert json.loads(r.summary.attrs["what_ifs"]) == r.manifest["what_ifs"]
     v = r.prior["packaging_yield"].values
     assert np.all(v == v[0]) and v[0] == pytest.approx(0.7, abs=1e-7)
-    resolved = open(os.path.join(r.path, "priors.toml")).read()
+    resolved = pathlib.Path(os.path.join(r.path, "priors.toml")).read_text()
     assert "--set packaging_yield=0.7" in resolved      # the run's priors.toml holds the what-if
     cl = r.prior["smic_yield_claim"]
     w = dict(zip(cl.attrs["flag_meanings"].split(), cl.attrs["claim_weights"]))
     import tomllib
-    raw = {c["id"]: c["weight"] for c in tomllib.loads(open(BASELINE).read())["quantities"]["smic_yield"]["claims"]}
+    raw = {c["id"]: c["weight"] for c in tomllib.loads(pathlib.Path(BASELINE).read_text())["quantities"]["smic_yield"]["claims"]}
     others = sum(v for k, v in raw.items() if k != "ft")  # unnamed claims keep their weight; then normalised
     assert w["ft"] == pytest.approx(0.9 / (0.9 + others), rel=1e-12)
 

@@ -66,7 +66,8 @@ def test_saved_files_carry_provenance(run, tmp_path):
     for ext in ("png", "svg", "pdf"):
         plot.save(fig, str(tmp_path / f"f.{ext}"), a, "dieroll chart runs/small", "title")
     from PIL import Image
-    info = Image.open(tmp_path / "f.png").text
+    with Image.open(tmp_path / "f.png") as im:
+        info = im.text
     assert a["priors_sha256"] in info["Source"] and "dieroll chart runs/small" in info["Comment"]
     svg = (tmp_path / "f.svg").read_text()
     assert a["priors_sha256"] in svg and "<dc:title>title</dc:title>" in svg

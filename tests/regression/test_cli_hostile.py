@@ -2,6 +2,7 @@
 no "internal error"; and provenance a reader can check with sha256sum."""
 import hashlib
 import os
+import pathlib
 import shutil
 import signal
 
@@ -108,7 +109,7 @@ def test_usage_errors_are_argparse_lines(runs, capsys, argv):
 
 def test_priors_sha256_is_the_sha256sum_of_priors_toml(small_run):
     run = open_run(small_run)
-    digest = hashlib.sha256(open(os.path.join(small_run, "priors.toml"), "rb").read()).hexdigest()
+    digest = hashlib.sha256(pathlib.Path(os.path.join(small_run, "priors.toml")).read_bytes()).hexdigest()
     assert run.manifest["priors_sha256"] == digest
     assert run.summary.attrs["priors_sha256"] == digest
     assert run.manifest["files"]["priors.toml"]["sha256"] == digest

@@ -3,6 +3,7 @@ file system (tmpfs, when the tests run as root) and with a writer that fails
 part-way (everywhere)."""
 import errno
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def _settled_listing(folder):
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_write_failing_part_way_at_each_stage_is_one_message(tmp_path, old_run, monkeypatch, stage):
     shutil.copytree(old_run, tmp_path / "x")
-    before = open(tmp_path / "x" / "manifest.json").read()
+    before = pathlib.Path(tmp_path / "x" / "manifest.json").read_text()
     real = files._os_write
 
     def write(fd, data):
@@ -84,7 +85,7 @@ def test_a_write_failing_part_way_at_each_stage_is_one_message(tmp_path, old_run
     with pytest.raises(RunStoreError, match=rf"writing {stage} failed: the disk is full .*nothing was kept"):
         run_to_folder(BASELINE, runs_dir=str(tmp_path), name="x", draws=300, force=True)
     assert _settled_listing(tmp_path) == ["x"]
-    assert open(tmp_path / "x" / "manifest.json").read() == before
+    assert pathlib.Path(tmp_path / "x" / "manifest.json").read_text() == before
     assert open_run(tmp_path / "x").manifest["draws"] == 200
 
 

@@ -11,7 +11,7 @@ import pytest
 import dieroll
 from dieroll.catalog import InputSpec, Model, OutputSpec
 from dieroll.errors import PriorsError, RunError
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 from ..conftest import BASELINE, ROOT
 

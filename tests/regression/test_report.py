@@ -1,5 +1,6 @@
 """The run report: one self-contained HTML page, checked as text and in a real headless Chromium."""
 import os
+import pathlib
 import re
 import shutil
 import time
@@ -32,7 +33,7 @@ def report(small_run, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("report") / "report.html")
     assert main(["--runs-dir", runs_dir, "report", "small", "--published", PUBLISHED, "--compare",
                  "report-scenario", "--out", out]) == 0
-    return out, open(out, encoding="utf-8").read(), other
+    return out, pathlib.Path(out).read_text(encoding="utf-8"), other
 
 
 class _Outline(HTMLParser):

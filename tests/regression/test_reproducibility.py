@@ -7,7 +7,7 @@ import pytest
 
 from dieroll.engine.simulate import evaluate, simulate
 from dieroll.model.seeds import SEED_MODEL
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 from ..conftest import ROOT
 
@@ -73,13 +73,19 @@ def test_full_model_chunks_and_threads(baseline):
 
 def test_scenarios_share_random_numbers(baseline):
     """A scenario that only reweights a claim keeps every other input's draws."""
-    ft = baseline.with_weights({"smic_yield": {"ft": 1, "csis": 0}})
+    ft = baseline.with_weights({"smic_yield": {"ft": 1, "csis": 0, "morgan_stanley": 0}})
     a = evaluate(baseline, draws=2_000)
     b = evaluate(ft, draws=2_000)
-    names = list(baseline.quantities)
     from dieroll.model import MODEL
+    compared = 0
     for i, n in enumerate(MODEL.scalar_names):
         if n != "smic_yield":
             assert np.array_equal(a.scalars[:, i], b.scalars[:, i]), n
+            compared += 1
+    assert compared == len(MODEL.scalar_names) - 1 >= 20
     assert np.array_equal(a.knots, b.knots)
-    assert names
+    # and the reweighted quantity did change: every draw now comes from the FT claim
+    k = MODEL.scalar_names.index("smic_yield")
+    ft = [c.id for c in baseline.quantities["smic_yield"].claims].index("ft")
+    assert np.all(b.claims[:, k] == ft) and not np.all(a.claims[:, k] == ft)
+    assert not np.array_equal(a.scalars[:, k], b.scalars[:, k])

@@ -1,6 +1,7 @@
 """The run folder: schema, round trip, reproducibility, atomicity, errors."""
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -42,7 +43,7 @@ def test_draws_round_trip_matches_summary(small_run):
 
 
 def test_priors_toml_reloads_to_the_hash(small_run):
-    from dieroll.priors import load_priors
+    from dieroll import load_priors
     ps = load_priors(os.path.join(small_run, "priors.toml"))
     assert ps.sha256 == open_run(small_run).summary.attrs["priors_sha256"]
 
@@ -62,10 +63,10 @@ def test_same_seed_same_bits_any_threads(tmp_path):
 
 def test_existing_run_is_refused_without_force(tmp_path):
     p = run_to_folder(BASELINE, runs_dir=str(tmp_path), name="x", draws=500, charts=False)
-    before = open(os.path.join(p, "manifest.json")).read()
+    before = pathlib.Path(os.path.join(p, "manifest.json")).read_text()
     with pytest.raises(RunError, match="already exists"):
         run_to_folder(BASELINE, runs_dir=str(tmp_path), name="x", draws=600, charts=False)
-    assert open(os.path.join(p, "manifest.json")).read() == before
+    assert pathlib.Path(os.path.join(p, "manifest.json")).read_text() == before
     run_to_folder(BASELINE, runs_dir=str(tmp_path), name="x", draws=600, charts=False, force=True)
     assert open_run(p).manifest["draws"] == 600
     assert [r["name"] for r in list_runs(str(tmp_path))] == ["x"]
@@ -84,7 +85,7 @@ def test_failed_run_leaves_nothing(tmp_path, monkeypatch):
 
 def test_sigkill_mid_run_leaves_no_complete_run(tmp_path):
     other = run_to_folder(BASELINE, runs_dir=str(tmp_path), name="other", draws=300, charts=False)
-    before = {f: open(os.path.join(other, f), "rb").read() for f in ("manifest.json", "summary.nc")}
+    before = {f: pathlib.Path(os.path.join(other, f)).read_bytes() for f in ("manifest.json", "summary.nc")}
     proc = subprocess.Popen(DIEROLL + ["--runs-dir", str(tmp_path), "run", BASELINE, "--name", "victim",
                                        "--draws", "5000000", "--quiet"], cwd=ROOT)
     deadline = time.time() + 60
@@ -96,7 +97,7 @@ def test_sigkill_mid_run_leaves_no_complete_run(tmp_path):
     runs = {r["name"]: r["status"] for r in list_runs(str(tmp_path))}
     assert runs.pop("other") == "complete"
     assert "victim" not in runs and runs and all(s == "leftover" for s in runs.values())
-    assert {f: open(os.path.join(other, f), "rb").read() for f in before} == before
+    assert {f: pathlib.Path(os.path.join(other, f)).read_bytes() for f in before} == before
     with pytest.raises(RunStoreError):
         open_run(os.path.join(tmp_path, "victim"))
 

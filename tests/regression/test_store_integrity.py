@@ -3,6 +3,7 @@ interrupts, leftovers and ``dieroll clean``, closed-world manifests, every byte
 of draws.zarr verified, safe names and text."""
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -162,7 +163,7 @@ def test_the_fallback_replaces_without_a_crash(tmp_path, old_run, monkeypatch):
 @pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
 def test_a_failure_or_ctrl_c_at_each_step_leaves_nothing(tmp_path, old_run, monkeypatch, point, exc):
     shutil.copytree(old_run, tmp_path / "x")
-    before = open(tmp_path / "x" / "manifest.json").read()
+    before = pathlib.Path(tmp_path / "x" / "manifest.json").read_text()
 
     def fail(label):
         if label == point:
@@ -174,7 +175,7 @@ def test_a_failure_or_ctrl_c_at_each_step_leaves_nothing(tmp_path, old_run, monk
     if exc is KeyboardInterrupt:
         assert "temporary folder was removed" in str(info.value) and "is unchanged" in str(info.value)
     assert os.listdir(tmp_path) == ["x"]
-    assert open(tmp_path / "x" / "manifest.json").read() == before
+    assert pathlib.Path(tmp_path / "x" / "manifest.json").read_text() == before
     assert draws_of(tmp_path / "x") == 200
 
 
@@ -199,7 +200,7 @@ def _with_manifest(src, dst, edit):
 
 def _entry(path):
     import hashlib
-    data = open(path, "rb").read()
+    data = pathlib.Path(path).read_bytes()
     return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
 
 
@@ -248,9 +249,9 @@ def test_flipped_byte_in_draws_is_found_and_quick_says_it_did_not_look(tmp_path,
     shutil.copytree(old_run, d)
     chunk = next(os.path.join(r, f) for r, _, fs in os.walk(d / "draws.zarr" / "prior_predictive") for f in fs
                  if "/c/" in os.path.join(r, f))
-    data = bytearray(open(chunk, "rb").read())
+    data = bytearray(pathlib.Path(chunk).read_bytes())
     data[len(data) // 2] ^= 0x01
-    open(chunk, "wb").write(bytes(data))
+    pathlib.Path(chunk).write_bytes(bytes(data))
     rel = os.path.relpath(chunk, d)
     with pytest.raises(RunStoreError, match=f"{rel} does not match its SHA-256"):
         open_run(d)

@@ -7,7 +7,7 @@ import pytest
 import dieroll
 from dieroll.catalog import InputSpec, Model, OutputSpec
 from dieroll.errors import DierollError
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 INPUTS = (InputSpec("a", "1", "disputed", "test"), InputSpec("b", "1", "noise", "test"),
           InputSpec("c", "1", "second dispute", "test"))

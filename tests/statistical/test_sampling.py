@@ -6,7 +6,7 @@ from scipy import stats
 
 from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import sample_inputs
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 N = 40_000
 Z = 4.5  # tolerance in standard errors; with ~100 checks a false alarm has probability ~1e-4

@@ -45,7 +45,14 @@ def test_csis_smic_worked_example(baseline):
     pk = series(ch, "ascend_packages", route="smic")
     assert np.all(pk == 400_000.0)
     assert np.all(series(ch, "dies_waiting", route="smic") == 0)
-    assert 50_000 * 80 == 4_000_000 and 4_000_000 * 0.2 == 800_000 and 800_000 / 2 == 400_000
+    # each factor of the product moves the output in proportion: doubling the yield (40 %, the FT
+    # figure) doubles it, 100 dies per wafer instead of 80 scales it by 1.25
+    for change, want in (({"smic_yield": 0.4, "smic_yield_mature": 0.4}, 800_000.0),
+                         ({"smic_dies_per_wafer": 100}, 500_000.0), ({"smic_wpm": 25_000}, 200_000.0)):
+        base = {"smic_wpm": 50_000, "smic_ascend_share": 1, "smic_dies_per_wafer": 80,
+                "smic_yield": 0.2, "smic_yield_mature": 0.2}
+        got = series(evaluate(fixed(baseline, {**base, **change})), "ascend_packages", route="smic")
+        assert np.all(got == want), (change, got[:3])
 
 
 @pytest.mark.parametrize("dies,expected", [(2_000_000, 450_000.0), (3_000_000, 675_000.0)])

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from dieroll.errors import PriorsError
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 from ..conftest import DATA
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dieroll.errors import PriorsError
-from dieroll.priors import load_priors
+from dieroll import load_priors
 
 from ..conftest import PRIORS
 

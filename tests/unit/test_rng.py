@@ -4,7 +4,7 @@ import pytest
 from scipy import special
 
 from dieroll.engine._philox import philox4x32, uniform2
-from dieroll.engine._special import ndtr, ndtri
+from dieroll._special import ndtr, ndtri
 
 U = np.uint64
 
@@ -67,7 +67,7 @@ def test_ndtri_block_is_ndtri_bit_for_bit():
     # exactly what ndtri gives, at the centre's edges and outside (0, 1) too
     import numba
 
-    from dieroll.engine._special import ndtri_block
+    from dieroll._special import ndtri_block
 
     @numba.njit(error_model="numpy")
     def block(u):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DierollError
+from ..selection import month_in
 
 
 def need_draws(run):
@@ -26,17 +27,6 @@ def output_at(run, var: str, metric: str, at: str) -> np.ndarray:
         raise DierollError(f"{var} has dimension(s) {extra}; choose china_total, us_total or us_china_ratio")
     t = month_in(at, d["time"].values)
     return np.asarray(d.sel(time=t).values, dtype=float)
-
-
-def month_in(at: str, times: np.ndarray, label: str = "at =") -> np.datetime64:
-    """``YYYY-MM`` as one of the run's ``times``, or a DierollError naming ``label`` and the run's window."""
-    try:
-        t = np.datetime64(at, "M").astype("datetime64[ns]")
-    except ValueError:
-        raise DierollError(f"{label} {at!r}: write dates as YYYY-MM") from None
-    if t not in times:
-        raise DierollError(f"{label} {at}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
-    return t
 
 
 def claims_of(run) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .._jit import kernel
-from ..engine._special import ndtr, ndtri
+from .._special import ndtr, ndtri
 from .base import DISCRETE, FIXED, LOGNORMAL, METALOG, NORMAL, TABLE, TRIANGULAR, UNIFORM
 from .families import TABLE_NODES, TABLE_Z
 

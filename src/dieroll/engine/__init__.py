@@ -1,0 +1,4 @@
+"""The engine: input layout, Philox streams, sampling, the chunked run and its reducers."""
+from .simulate import STOP, Simulation, evaluate, simulate
+
+__all__ = ["STOP", "Simulation", "evaluate", "simulate"]

@@ -17,9 +17,9 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
-from ..distributions._sample import sample, sample_z, sample_z_block, takes_z
+from ..distributions import sample, sample_z, sample_z_block, takes_z
 from ._philox import uniform2
-from ._special import ndtri_block
+from .._special import ndtri_block
 
 _COMMON = 0xFFFFFFFF
 _B = 128  # draws per block: the uniforms of a block are drawn quantity by quantity

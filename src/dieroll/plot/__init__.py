@@ -17,9 +17,11 @@ from .figures import (LAYOUT_ARGS, binding_figure, channels_figure, compare_figu
                       yearly_figure)
 from .flows import yearly, yearly_table
 from .hist import hist
+from .render import chart_command
 from .style import chart_table, save, save_table, style
 
 __all__ = ["fan", "compare", "exceedance", "hist", "channels", "binding", "yearly", "yearly_table",
            "fan_figure", "compare_figure", "difference_figure", "exceedance_figure", "hist_figure",
            "channels_figure", "binding_figure", "yearly_figure", "disputes_figure", "tornado_figure", "sweep_figure",
-           "disputes_chart", "sweep_chart", "tornado", "save", "save_table", "chart_table", "style", "LAYOUT_ARGS"]
+           "disputes_chart", "sweep_chart", "tornado", "save", "save_table", "chart_table", "style", "LAYOUT_ARGS",
+           "chart_command"]

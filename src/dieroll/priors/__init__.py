@@ -14,7 +14,7 @@ from .validate import build_prior_set
 __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix",
            "extend_priors", "load_priors"]
 
-_MODEL = object()
+_OWN = object()
 
 
 def _show(path: str) -> str:
@@ -41,16 +41,19 @@ def _file_for(key: str, merged) -> tuple[str, str]:
     return merged.files[0], key
 
 
-def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None | object = _MODEL) -> PriorSet:
-    """Load and validate a priors file.
+def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None = None) -> PriorSet:
+    """Load and validate a priors file against the inputs a model reads.
+
+    The priors language knows no model: the catalog is passed in.
+    :func:`dieroll.load_priors` passes the China model's.
 
     Parameters
     ----------
     path : str or path-like
         The TOML file.
     catalog : dict of str to InputSpec, or None
-        The inputs the model reads.  By default the baseline China model's; with
-        ``None`` any quantity names are accepted (for your own models).
+        The inputs the model reads (``Model.inputs``): every one must be given, in
+        its units, and no other.  ``None`` accepts any quantity names.
 
     Returns
     -------
@@ -62,9 +65,6 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
         Listing every problem found, each with file, line, key path and value.
     """
     path = os.fspath(path)
-    if catalog is _MODEL:
-        from ..model import MODEL
-        catalog = MODEL.inputs
     problems: list[Problem] = []
 
     def report_file(file, key, msg, value, line):
@@ -87,8 +87,9 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
 
 
 def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",
-                  catalog: dict[str, InputSpec] | None | object = _MODEL) -> PriorSet:
-    """A new PriorSet: ``prior`` extended by ``fragment`` under the ``extends`` rules.
+                  catalog: dict[str, InputSpec] | None | object = _OWN) -> PriorSet:
+    """A new PriorSet: ``prior`` extended by ``fragment`` under the ``extends`` rules,
+    checked against ``catalog`` (by default the one ``prior`` was checked against).
 
     ``fragment`` is what an extending file would hold, as a dict, e.g.
     ``{"quantities": {"smic_yield": {"weights": {"ft": 0.8, "csis": 0.2}}}}`` or
@@ -100,9 +101,8 @@ def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",
     """
     from .extends import Document, Merged, _merge
     from .lines import LineIndex
-    if catalog is _MODEL:
-        from ..model import MODEL
-        catalog = MODEL.inputs
+    if catalog is _OWN:
+        catalog = prior.catalog
     problems: list[Problem] = []
     if not isinstance(fragment, dict):
         raise PriorsError([Problem(label, "", "an override must be a dict like an extending file", fragment)])

@@ -141,6 +141,9 @@ class PriorSet:
         ``resolved`` written as TOML.
     what_ifs : tuple of str
         What-ifs applied on top of the files (``--weight ...``, ``--set ...``), as given.
+    catalog : dict of str to InputSpec, or None
+        The model inputs it was checked against (``None``: names unchecked); what-ifs
+        and :meth:`extend` check against the same.
     """
 
     path: str
@@ -151,6 +154,7 @@ class PriorSet:
     resolved: dict
     text: str
     what_ifs: tuple[str, ...] = ()
+    catalog: dict | None = field(default=None, compare=False)
 
     @property
     def sha256(self) -> str:

@@ -137,7 +137,7 @@ def build_prior_set(path: str, merged: Merged, report, catalog: dict[str, InputS
         resolved["correlations"] = [{"between": [c.a, c.b], "rank": c.rank} for c in corrs]
     text = tomli_w.dumps(resolved)
     return PriorSet(path=path, files=tuple(merged.files), run=run, quantities=quantities,
-                    correlations=tuple(corrs), resolved=resolved, text=text)
+                    correlations=tuple(corrs), resolved=resolved, text=text, catalog=catalog)
 
 
 def _run(r, rep) -> RunSettings | None:

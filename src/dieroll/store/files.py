@@ -14,6 +14,7 @@ import shutil
 import stat
 
 from ..errors import RunStoreError
+from ..text import human_bytes
 
 __all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "write_bytes"]
 
@@ -21,16 +22,6 @@ __all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "wr
 MARGIN = 1 << 20
 #: The system call that writes (a seam: tests replace it with one that fails part-way).
 _os_write = os.write
-
-
-def human_bytes(n: float) -> str:
-    """``1536`` -> ``'1.5 KiB'``."""
-    if abs(n) < 1024:
-        return f"{n:.0f} B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}"
 
 
 def free_bytes(folder: str) -> int:

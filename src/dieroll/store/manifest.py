@@ -17,7 +17,7 @@ import stat
 from ..errors import RunStoreError
 from ..text import printable
 
-__all__ = ["FORMAT", "MAX_MANIFEST_BYTES", "file_entries", "read_manifest", "verify_entries", "read_verified"]
+__all__ = ["FORMAT", "MAX_MANIFEST_BYTES", "file_entries", "read_manifest", "verify_entries", "read_verified", "run_files"]
 
 #: Manifest format: 2 records ``{"sha256": ..., "bytes": ...}`` per file, draws.zarr included.
 FORMAT = 2
@@ -250,3 +250,16 @@ def read_verified(path: str, rel: str, entry: tuple, limit: int) -> bytes:
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:
         raise RunStoreError(f"{where}: {rel} does not match its SHA-256 in the manifest (modified or corrupt)")
     return data
+
+
+def run_files(folder) -> set[str]:
+    """The paths a completed run in ``folder`` records in its manifest (and the manifest):
+    what a chart or export written there must never replace.  Empty when ``folder``
+    holds no readable manifest."""
+    if not os.path.exists(os.path.join(folder, MANIFEST)):
+        return set()
+    try:
+        files = read_manifest(folder)["files"]
+    except RunStoreError:
+        return set()
+    return {os.path.normpath(os.path.join(folder, f)) for f in [*files, MANIFEST]}

@@ -7,7 +7,7 @@ import shlex
 import subprocess
 import sys
 
-from .. import __version__
+from .._version import __version__
 
 __all__ = ["command_line", "git_commit", "now_utc", "version"]
 

@@ -112,7 +112,7 @@ def summary_bytes(ds: xr.Dataset) -> bytes:
     start = str(np.datetime_as_string(ds["time"].values[0], unit="D"))
     for name in ("time", "time_bnds"):
         if name in ds.variables:
-            enc[name] = {"units": f"days since {start}", "calendar": "proleptic_gregorian", "dtype": "int32"}
+            enc[name] = {"units": f"days since {start}", "calendar": "proleptic_gregorian"}
     return ds.to_netcdf(engine="h5netcdf", encoding=enc)
 
 

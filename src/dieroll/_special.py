@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .._jit import kernel
+from ._jit import kernel
 
 _SQRT2 = 1.4142135623730951
 

@@ -1,0 +1,42 @@
+"""The layers are a contract (import-linter, configured in pyproject.toml) checked in make test."""
+import os
+import shutil
+import subprocess
+import sys
+
+from ..conftest import ROOT
+
+CONTRACTS = ("Each layer imports only the layers below it",
+             "The command line uses the public API that notebooks use",
+             "Private modules (kernels and helpers) are imported only inside their own package",
+             "The priors language imports nothing of the model")
+
+
+def test_import_contracts_hold():
+    exe = shutil.which("lint-imports", path=os.path.dirname(sys.executable))
+    assert exe, "import-linter is part of the test extra: pip install -e '.[test]'"
+    out = subprocess.run([exe, "--config", os.path.join(ROOT, "pyproject.toml"), "--no-cache"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    text = " ".join((out.stdout + out.stderr).split())  # the report wraps long names
+    for name in CONTRACTS:
+        assert name in text, f"contract {name!r} not checked:\n{text[-2000:]}"
+    assert out.returncode == 0 and f"Contracts: {len(CONTRACTS)} kept, 0 broken." in text, text[-4000:]
+
+
+def test_the_public_api_is_what_the_cli_reaches():
+    """What the CLI needs from below a subpackage is re-exported by the subpackage (so notebooks reach it too)."""
+    import dieroll.analysis
+    import dieroll.engine
+    import dieroll.plot
+    import dieroll.selection
+    import dieroll.store
+    import dieroll.text
+    for mod, names in ((dieroll.store, ("headline_rows", "run_files", "clean", "open_run", "read_manifest")),
+                       (dieroll.plot, ("save", "save_table", "chart_command", "disputes_figure")),
+                       (dieroll.analysis, ("differences", "table_months", "disputes", "sensitivity")),
+                       (dieroll.engine, ("STOP", "simulate")), (dieroll.selection, ("month_in",)),
+                       (dieroll.text, ("human_bytes",))):
+        for n in names:
+            assert n in mod.__all__, (mod.__name__, n)
+            assert n == "STOP" or callable(getattr(mod, n)), (mod.__name__, n)
+    assert callable(dieroll.analysis.disputes) and callable(dieroll.analysis.sensitivity)
