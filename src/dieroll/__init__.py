@@ -6,7 +6,7 @@ from ._version import __version__
 
 from .errors import DierollError, Interrupted, PriorsError, Problem, RunError, RunStoreError
 from .priors import PriorSet, extend_priors
-from .api import Result, load_priors, reweight, run, run_to_folder
+from .api import Result, cluster, load_priors, reweight, run, run_to_folder
 from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
 from .store import Run, clean, leftovers, list_runs, open_run
@@ -18,7 +18,7 @@ __all__ = [
     # priors
     "load_priors", "extend_priors", "PriorSet",
     # running
-    "run", "run_to_folder", "Result", "simulate", "evaluate", "MODEL",
+    "run", "run_to_folder", "Result", "cluster", "simulate", "evaluate", "MODEL",
     # disputes
     "disputes", "reweight", "sweep", "sensitivity",
     # runs on disk

@@ -1,6 +1,7 @@
 """The public entry points shared by the command line and notebooks."""
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from .store import DrawsWriter, summary_bytes, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
-__all__ = ["Result", "load_priors", "run", "run_to_folder", "default_run_name", "reweight"]
+__all__ = ["Result", "cluster", "load_priors", "run", "run_to_folder", "default_run_name", "reweight"]
 
 _CHINA = object()
 
@@ -27,6 +28,41 @@ def load_priors(path, *, catalog=_CHINA) -> PriorSet:
         from .model import MODEL
         catalog = MODEL.inputs
     return load(path, catalog=catalog)
+
+
+@contextlib.contextmanager
+def cluster(*, workers: int | None = None, scheduler: str | None = None):
+    """A dask.distributed Client for :func:`run` and :func:`run_to_folder` (``client=``).
+
+    ``workers=N`` starts a LocalCluster of N single-threaded processes (numba on one
+    thread each) and closes it afterwards; ``scheduler="tcp://host:8786"`` connects
+    to an existing cluster (left running).  With neither, yields ``None`` (a local
+    run).  See :mod:`dieroll.engine.distributed`.
+
+    Examples
+    --------
+    >>> with dieroll.cluster(workers=2) as client:            # doctest: +SKIP
+    ...     res = dieroll.run("priors/baseline.toml", draws=10**7, client=client)
+    """
+    from .engine import connect, local_cluster
+    if workers is not None and scheduler is not None:
+        from .errors import RunError
+        raise RunError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    if scheduler is not None:
+        client = connect(scheduler)
+        try:
+            yield client
+        finally:
+            client.close()
+    elif workers is not None:
+        lc, client = local_cluster(workers)
+        try:
+            yield client
+        finally:
+            client.close()
+            lc.close()
+    else:
+        yield None
 
 
 def _model(model):
@@ -45,11 +81,16 @@ def _prepared(priors, model, weights=(), sets=()) -> PriorSet:
 
 
 def _simulated(prior, model, layout, writer, *, draws, seed, threads, chunk_size, progress,
-               command, priors_file):
+               command, priors_file, client=None, task_size=None):
     """Sample ``prior`` through ``model`` (kept draws to ``writer``) and build the summary:
     the second half of the composition path.  Returns ``(simulation, summary Dataset)``."""
+    if client is not None and writer is not None:
+        from .errors import RunError
+        raise RunError("kept draws (--keep-draws) are not written from a cluster yet: run with --keep-draws "
+                       "locally, or on the cluster without it")
     sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                   on_chunk=writer.add if writer else None, progress=progress, layout=layout)
+                   on_chunk=writer.add if writer else None, progress=progress, layout=layout,
+                   client=client, task_size=task_size)
     return sim, summary_dataset(sim, command=command, priors_file=priors_file)
 
 
@@ -85,7 +126,7 @@ class Result:
 
 def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
         threads: int | None = None, chunk_size: int | None = None, progress: bool = False,
-        model=None, weights=(), sets=()) -> Result:
+        model=None, weights=(), sets=(), client=None, task_size: int | None = None) -> Result:
     """Run the model in memory (nothing written).
 
     Parameters
@@ -104,6 +145,11 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     weights, sets : sequence of str
         What-ifs as on the command line: ``"smic_yield.ft=0.8"``,
         ``"packaging_yield=0.8"`` (see :meth:`dieroll.PriorSet.what_if`).
+    client : dask.distributed.Client, optional
+        Run the draws as tasks on a dask cluster; the summary has the same bits
+        as a local run (:mod:`dieroll.engine.distributed`).
+    task_size : int, optional
+        Draws per cluster task (a multiple of 65,536; default 4,194,304).
 
     Returns
     -------
@@ -114,7 +160,8 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
     sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
-                         chunk_size=chunk_size, progress=progress, command=command_line(), priors_file=prior.path)
+                         chunk_size=chunk_size, progress=progress, command=command_line(), priors_file=prior.path,
+                         client=client, task_size=task_size)
     pr, pp = writer.datasets() if writer else (None, None)
     return Result(ds, pr, pp, prior, sim.seconds)
 
@@ -134,13 +181,16 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
                   draws: int | None = None, seed: int | None = None, force: bool = False,
                   keep_draws: bool = False, progress: bool = False, charts: bool = True,
                   threads: int | None = None, chunk_size: int | None = None, model=None,
-                  weights=(), sets=()) -> str:
+                  weights=(), sets=(), client=None, task_size: int | None = None) -> str:
     """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
 
     ``weights`` and ``sets`` are what-ifs as on the command line
     (``"smic_yield.ft=0.8"``, ``"packaging_yield=0.8"``): the run's
     ``priors.toml`` holds the priors with them applied, and the manifest and
     summary list them (``what_ifs``).
+
+    ``client`` (a dask.distributed Client) runs the draws as tasks on a cluster, with
+    the same summary as a local run; ``task_size`` is draws per task.
 
     ``model`` defaults to the China AI compute model; another model's run is
     written the same way (its charts need ``china_total``-style outputs, so pass
@@ -172,7 +222,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
             check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")
         sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
                              chunk_size=chunk_size, progress=progress, command=command,
-                             priors_file=os.path.relpath(priors_path))
+                             priors_file=os.path.relpath(priors_path), client=client, task_size=task_size)
         if writer:
             writer.close({k: ds.attrs[k] for k in ("title", "dieroll_version", "git_commit", "model", "seed",
                                                    "draws", "priors_sha256", "created_at")})

@@ -110,6 +110,17 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+def _count(text: str) -> int:
+    """A whole number of draws as typed: ``200000``, ``200_000`` or ``1e8``."""
+    try:
+        v = float(text.replace("_", "")) if any(c in text.lower() for c in ".e") else int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of draws (write 200000 or 1e8)") from None
+    if v != int(v) or not 0 < v < 1e12:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole positive number of draws")
+    return int(v)
+
+
 def cmd_run(args) -> int:
     import signal
 
@@ -118,9 +129,20 @@ def cmd_run(args) -> int:
     STOP.clear()
     signal.signal(signal.SIGINT, _stop_at_next_chunk)
     signal.signal(signal.SIGTERM, _terminate)
-    path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws, seed=args.seed,
-                         force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
-                         threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set)
+    from .api import cluster
+    if args.task_size is not None and args.workers is None and args.scheduler is None:
+        raise DierollError("--task-size is for a cluster run: give --workers N or --scheduler ADDRESS too")
+    if args.task_size is not None:
+        from .engine import check_task_size
+        check_task_size(args.task_size)
+    if args.keep_draws and (args.workers is not None or args.scheduler is not None):
+        raise DierollError("kept draws (--keep-draws) are not written from a cluster yet: run with --keep-draws "
+                           "locally, or on the cluster without it")
+    with cluster(workers=args.workers, scheduler=args.scheduler) as client:
+        path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws,
+                             seed=args.seed, force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
+                             threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set,
+                             client=client, task_size=args.task_size)
     if not args.quiet:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"
@@ -626,9 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
              ["dieroll run priors/baseline.toml",
               "dieroll run priors/scenarios/h20-licensed.toml --draws 200000 --keep-draws",
               "dieroll run priors/baseline.toml --name ft-heavy --weight smic_yield.ft=0.8",
-              "dieroll run priors/baseline.toml --name pkg80 --set packaging_yield=0.8"])
+              "dieroll run priors/baseline.toml --name pkg80 --set packaging_yield=0.8",
+              "dieroll run priors/baseline.toml --name big --draws 1e8 --workers 2",
+              "dieroll run priors/baseline.toml --name huge --draws 1e9 --scheduler tcp://head:8786"])
     r.add_argument("priors", help="the priors TOML file")
-    r.add_argument("--draws", type=int, help="number of draws (default: the priors' [run] draws)")
+    r.add_argument("--draws", type=_count, help="number of draws, e.g. 200000 or 1e8 (default: the priors' [run] draws)")
     r.add_argument("--seed", type=int, help="random seed (default: the priors' [run] seed)")
     r.add_argument("--name", help="run name (default: the priors file name without .toml)")
     r.add_argument("--force", action="store_true", help="replace an existing run of that name (default: refuse)")
@@ -647,6 +671,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                "depend on it")
     r.add_argument("--chunk-size", type=int, help="draws per chunk (default: sized to 32 MiB); results do not "
                                                   "depend on it")
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="run the draws on a dask LocalCluster of N processes (one numba thread each); the "
+                        "summary has the same bits as a local run (default: local threads)")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the draws on an existing dask cluster, e.g. tcp://host:8786 (default: local)")
+    r.add_argument("--task-size", type=int, metavar="DRAWS",
+                   help="draws per cluster task, a multiple of 65,536 (default: 4,194,304); results do not "
+                        "depend on it")
     r.set_defaults(func=cmd_run)
     c = _sub(sub, "check", "validate priors files, summarise each quantity and flag judgement-basis "
              "quantities among the top drivers",

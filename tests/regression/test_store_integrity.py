@@ -62,7 +62,7 @@ def test_two_processes_one_name_exactly_one_wins(tmp_path):
     procs = [subprocess.Popen(DIEROLL + ["--runs-dir", str(tmp_path), "run", BASELINE, "--name", "same",
                                          "--draws", "30000", "--quiet"], cwd=ROOT, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
-    results = [(p.wait(timeout=240), p.stderr.read()) for p in procs]
+    results = [(p.wait(timeout=240), p.communicate()[1]) for p in procs]  # communicate closes the pipe
     assert sorted(rc for rc, _ in results) == [0, 2], results
     loser = next(err for rc, err in results if rc == 2)
     assert "taken by a run in progress" in loser or "already exists" in loser

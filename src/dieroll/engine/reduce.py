@@ -40,21 +40,29 @@ instead of zero.
 
 Mean and sd are accumulated in float64, in draw order, in blocks of ``BLOCK``
 draws (``_reduce.LANES`` lanes by absolute draw index), about a pilot shift, so they too are
-bit-identical across chunkings and threads.
+bit-identical across chunkings and threads.  The closed blocks are summed within
+*folds* of ``FOLD`` draws (and at the narrowing switch, itself a multiple of
+``BLOCK``); each fold's total is then added to the run's in draw order.  Fold
+points are absolute draw indices, so a run split into tasks at fold points (see
+:mod:`dieroll.engine.distributed`) merges to the same bits: each task returns its
+fold totals (:meth:`Reducer.partial`) and :meth:`Reducer.merge` adds them in order.
 """
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 
 from . import _reduce
 
-__all__ = ["Reducer", "PILOT", "BLOCK"]
+__all__ = ["Reducer", "Partial", "PILOT", "BLOCK", "FOLD"]
 
 PILOT = 16_384
 BLOCK = 4_096
+#: Draws per fold of the mean/sd sums: task boundaries of a distributed run are multiples of it.
+FOLD = 16 * BLOCK
 _SIGMAS = 6.0
 _SLACK = 0.01  # of a bin: what the locate arithmetic may blur at an edge (a few thousandths)
 
@@ -139,7 +147,7 @@ class Reducer:
         win[:, :P, 0] = np.where(used, wlo, np.inf)
         win[:, :P, 1] = np.where(used, self.winv, 1.0)
         win[:, :P, 2] = np.where(used, self.wbins, 0)
-        if not np.all(np.isfinite(win[:, :, 1]) & (whi >= wlo)):  # guarded above
+        if not np.all(np.isfinite(win[:, :P, 1]) & (whi >= wlo)):  # guarded above
             raise RuntimeError("internal error: a quantile window has no finite bin scale")
         self.win = win
         self._consts = np.array([0, -1, K], dtype=self.dtype)
@@ -150,19 +158,23 @@ class Reducer:
         self.ncell = per_row.astype(np.int64)
         # the narrow windows after ``switch`` draws (a _Narrow, made by add())
         switch = max(4 * PILOT, n_total // 16) if switch is None else int(switch)
+        switch = max(BLOCK, switch // BLOCK * BLOCK)  # at a block boundary, where the sums fold
         self.switch = switch if self.exact is None and n_total >= 4 * switch else None
         self.narrow = None
         self.vmin = np.full(R, np.inf, dtype=self.dtype)
         self.vmax = np.full(R, -np.inf, dtype=self.dtype)
         self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows
         self.lanes = np.zeros((R, 2 * _reduce.LANES))  # the open block's sums and sums of squares
-        self.tsum, self.tsq = np.zeros(R), np.zeros(R)
+        self.tsum, self.tsq = np.zeros(R), np.zeros(R)  # the open fold's closed blocks
+        self.gsum, self.gsq = np.zeros(R), np.zeros(R)  # the closed folds, added in draw order
+        self._folds = None  # a task's fold totals (see partial()); None: added into gsum
         th = np.asarray(thresholds, dtype=float).reshape(R, -1)
         self._pad = np.isnan(th)
         self.nth = (~self._pad).sum(axis=1).astype(np.int64)
         self.thresholds = np.ascontiguousarray(np.where(self._pad, np.inf, th))
         self.exceed = np.zeros(th.shape, np.int64)
         self.n = 0
+        self.n_total, self._start = int(n_total), 0
 
     def add(self, rows: np.ndarray, first_draw: int) -> None:
         """Add draws ``first_draw .. first_draw + rows.shape[1] - 1`` (in order)."""
@@ -170,33 +182,115 @@ class Reducer:
             raise ValueError(f"chunks must arrive in draw order: expected draw {self.n}, got {first_draw}")
         if rows.dtype != self.dtype:
             raise TypeError(f"rows are {rows.dtype}, the pilot was {self.dtype}")
-        rows = np.ascontiguousarray(rows)
-        if self.switch is not None and self.narrow is None and first_draw + rows.shape[1] > self.switch:
-            k = self.switch - first_draw  # the windows narrow exactly at draw ``switch``
-            if k > 0:
-                self._accumulate(np.ascontiguousarray(rows[:, :k]), first_draw, self.win, self.counts,
-                                 self.cbase)
-                self.n += k
-            self.narrow = _Narrow(self)
-            rows, first_draw = np.ascontiguousarray(rows[:, k:]), first_draw + k
-        if self.narrow is None:
-            self._accumulate(rows, first_draw, self.win, self.counts, self.cbase)
+        n = rows.shape[1]
+        a = 0
+        while a < n:
+            d = first_draw + a
+            stop = min(n, self.next_fold(d) - first_draw)
+            piece = rows if (a, stop) == (0, n) else rows[:, a:stop]
+            if self.switch is not None and self.narrow is None and d >= self.switch:
+                self.narrow = _Narrow(self)  # the windows narrow exactly at draw ``switch``
+            piece = np.ascontiguousarray(piece)
+            if self.narrow is None:
+                self._accumulate(piece, d, self.win, self.counts, self.cbase)
+            else:
+                nw = self.narrow
+                self._accumulate(piece, d, nw.win, nw.counts, nw.cbase)
+            self.n = first_draw + stop
+            if self.n == self.next_fold(d):
+                self._fold()
+            a = stop
+
+    def next_fold(self, d: int) -> int:
+        """The first fold point after draw ``d``: a multiple of ``FOLD``, or the switch."""
+        nxt = (d // FOLD + 1) * FOLD
+        return min(nxt, self.switch) if self.switch is not None and d < self.switch else nxt
+
+    def _fold(self) -> None:
+        if self._folds is not None:
+            self._folds.append((self.tsum.copy(), self.tsq.copy()))
         else:
-            nw = self.narrow
-            self._accumulate(rows, first_draw, nw.win, nw.counts, nw.cbase)
-        self.n += rows.shape[1]
+            self.gsum += self.tsum
+            self.gsq += self.tsq
+        self.tsum[:] = 0.0
+        self.tsq[:] = 0.0
 
     def _accumulate(self, rows, first_draw, win, counts, cbase):
         _reduce.accumulate(rows, first_draw, BLOCK, win, counts, cbase, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed, numba.get_num_threads(), self._consts)
 
+    # ------------------------------------------------------------ tasks and merging
+    def template(self) -> "Reducer":
+        """This reducer's windows without its counts (small to send to a worker):
+        :meth:`for_task` makes a fresh reducer of it for a range of draws."""
+        import copy
+        t = copy.copy(self)
+        t.counts = t.exact = None
+        if self.narrow is not None:
+            t.narrow = copy.copy(self.narrow)
+            t.narrow.counts = None
+        for name in ("vmin", "vmax", "lanes", "tsum", "tsq", "gsum", "gsq", "exceed"):
+            setattr(t, name, None)
+        t._folds = None
+        return t
+
+    def for_task(self, start: int) -> "Reducer":
+        """A fresh reducer (zero counts) with these windows, for draws from ``start``
+        (a fold point); made from :meth:`template` on a worker."""
+        import copy
+        t = copy.copy(self)
+        R = len(self.nwin)
+        t.counts = np.zeros(int(self.ncell.sum()), dtype=np.int32 if self.n_total < 2**31 else np.int64)
+        if self.narrow is not None:
+            t.narrow = copy.copy(self.narrow)
+            t.narrow.counts = np.zeros(int(self.narrow.ncell.sum()), dtype=t.counts.dtype)
+        t.vmin = np.full(R, np.inf, dtype=self.dtype)
+        t.vmax = np.full(R, -np.inf, dtype=self.dtype)
+        t.lanes = np.zeros((R, 2 * _reduce.LANES))
+        t.tsum, t.tsq, t.gsum, t.gsq = (np.zeros(R) for _ in range(4))
+        t.exceed = np.zeros(self._pad.shape, np.int64)
+        t.n, t._start, t._folds = int(start), int(start), []
+        return t
+
+    def partial(self) -> "Partial":
+        """What a task's reducer (from :meth:`for_task`) hands back to be merged."""
+        nw = self.narrow
+        return Partial(self._start, self.n, None if nw is not None and self._start >= self.switch else self.counts,
+                       nw.counts if nw is not None else None, self.vmin, self.vmax, self.exceed,
+                       list(self._folds), self.tsum, self.tsq, self.lanes)
+
+    def merge(self, p: "Partial") -> None:
+        """Add a task's :class:`Partial` (tasks in draw order, from fold points)."""
+        if p.start != self.n:
+            raise ValueError(f"partials must be merged in draw order: expected draw {self.n}, got {p.start}")
+        if self.switch is not None and self.narrow is None and p.start >= self.switch:
+            raise ValueError("a task past the switch needs the narrowed windows: call narrow_now() first")
+        if p.counts is not None:
+            self.counts += p.counts
+        if p.narrow_counts is not None:
+            self.narrow.counts += p.narrow_counts
+        np.minimum(self.vmin, p.vmin, out=self.vmin)
+        np.maximum(self.vmax, p.vmax, out=self.vmax)
+        self.exceed += p.exceed
+        for s, q in p.folds:
+            self.gsum += s
+            self.gsq += q
+        # a task ends at a fold point (its open sums are zero) unless it is the run's last
+        self.tsum, self.tsq, self.lanes = p.tsum.copy(), p.tsq.copy(), p.lanes.copy()
+        self.n = p.stop
+
+    def narrow_now(self) -> None:
+        """Narrow the windows at the switch (a distributed run calls it between its two phases)."""
+        if self.switch is not None and self.narrow is None and self.n >= self.switch:
+            self.narrow = _Narrow(self)
+
     # ------------------------------------------------------------------ results
     def moments(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and sample standard deviation per row."""
         open_s, open_q = _reduce.lane_totals(self.lanes.copy())
-        s = self.tsum + open_s
-        q = self.tsq + open_q
+        s = (self.gsum + self.tsum) + open_s
+        q = (self.gsq + self.tsq) + open_q
         n = self.n
         mean = self.shift + s / n
         var = (q - s * s / n) / max(n - 1, 1)
@@ -284,6 +378,23 @@ class Reducer:
             w = (highs[j0:j1 + 1] - lows[j0:j1 + 1]).sum()  # 0 at an atom: no spread
             ses[i] = np.sqrt(p * (1 - p) / n) / (mass / (n * w)) if w > 0 and mass > 0 else 0.0
         return vals, errs, ses
+
+
+@dataclass
+class Partial:
+    """A task's share of a reducer: draws ``start .. stop - 1``."""
+
+    start: int
+    stop: int
+    counts: np.ndarray | None          # first-phase cells (None for a task wholly past the switch)
+    narrow_counts: np.ndarray | None   # second-phase cells
+    vmin: np.ndarray
+    vmax: np.ndarray
+    exceed: np.ndarray
+    folds: list                        # (sum, sum of squares) per fold closed, in order
+    tsum: np.ndarray                   # the open fold's closed blocks (zero unless the run's last task)
+    tsq: np.ndarray
+    lanes: np.ndarray                  # the open block (zero unless the run's last task)
 
 
 class _Narrow:

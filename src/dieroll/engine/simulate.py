@@ -24,7 +24,7 @@ from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer
 
-__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "DEFAULT_CHUNK_BYTES", "STOP"]
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES", "STOP"]
 
 #: Set (e.g. by a SIGINT handler) to stop a running simulation at the next chunk
 #: boundary with ``KeyboardInterrupt``, never inside a parallel kernel.
@@ -116,6 +116,22 @@ class _Buffers:
         return Chunk(first, sc, cl, kn, out, model)
 
 
+def reduce_range(bufs, model, layout, prior, seed, abs0, reducer, start, stop, chunk_size):
+    """Sample, run and reduce draws ``start .. stop - 1`` chunk by chunk (a local run's
+    loop, and a cluster task's); yields each Chunk once reduced.  A non-finite output
+    raises a RunError naming it."""
+    T = prior.run.n_steps
+    for first in range(start, stop, chunk_size):
+        n = min(chunk_size, stop - first)
+        ch = bufs.chunk(model, layout, seed, abs0, first, n)
+        rows = ch.out.reshape(model.n_series * T, n)
+        reducer.add(rows, first)
+        # the reducer's run-wide min and max become inf or nan with any such value
+        if not (np.isfinite(reducer.vmin).all() and np.isfinite(reducer.vmax).all()):
+            _non_finite(model, prior, rows, first)
+        yield ch
+
+
 def _non_finite(model, prior, rows, first):
     """Raise a RunError naming the first non-finite output: variable, labels, month and draw."""
     bad = ~np.isfinite(rows)
@@ -180,7 +196,7 @@ def _threads(n):
 def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None = None,
              seed: int | None = None, chunk_size: int | None = None, threads: int | None = None,
              on_chunk: Callable[[Chunk], None] | None = None, progress: bool = False,
-             layout: InputLayout | None = None) -> Simulation:
+             layout: InputLayout | None = None, client=None, task_size: int | None = None) -> Simulation:
     """Run ``model`` over ``prior``.
 
     Parameters
@@ -201,6 +217,12 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     layout : InputLayout, optional
         ``prior`` already packed for ``model`` (see :func:`build_layout`), when the
         caller needs it too (e.g. to store draws).
+    client : dask.distributed.Client, optional
+        Run the draws as tasks on this cluster (:mod:`dieroll.engine.distributed`);
+        the result has the same bits.  ``on_chunk`` is not called then.
+    task_size : int, optional
+        Draws per task on a cluster (a multiple of ``FOLD``; default
+        :data:`~dieroll.engine.distributed.DEFAULT_TASK_SIZE`).
 
     Returns
     -------
@@ -228,6 +250,9 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         raise RunError(f"threads must be a whole number from 1 to {most} (the cores numba may use here), "
                        f"got {threads!r}")
     threads = numba.get_num_threads() if threads is None else int(threads)
+    if client is not None and task_size is not None:
+        from .distributed import check_task_size
+        check_task_size(task_size)
     if layout is None:
         layout = build_layout(prior, model.scalar_names, model.path_names)
     th_rows, th = _threshold_rows(model, prior, T)
@@ -247,26 +272,31 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
             _non_finite(model, prior, pilot, 0)
         reducer = Reducer(pilot, th_rows, prior.run.quantiles, N)
         del pilot, pieces
+        if client is not None and reducer.exact is None:
+            from .distributed import DEFAULT_TASK_SIZE, simulate_on
+            tasks, _ = simulate_on(client, prior, model, layout, reducer, N=N, seed=seed, abs0=abs0,
+                                   chunk_size=chunk_size, task_size=task_size, progress=progress, stop_event=STOP)
+            return Simulation(prior=prior, model=model, layout=layout, draws=N, seed=seed,
+                              chunk_size=chunk_size, threads=threads, reducer=reducer, thresholds=th,
+                              seconds=time.perf_counter() - t0,
+                              settings={"chunk_size": chunk_size, "threads": threads, "pilot": PILOT,
+                                        "block": BLOCK, "rng": "philox4x32-10", "tasks": len(tasks),
+                                        "task_size": int(task_size or DEFAULT_TASK_SIZE)})
         bar = None
         if progress:
             from tqdm import tqdm
             bar = tqdm(total=N, unit="draw", unit_scale=True, delay=2.0, file=sys.stderr,
                        desc=prior.run.title[:30], leave=False)
         try:
-            for first in range(0, N, chunk_size):
-                if STOP.is_set():
-                    raise KeyboardInterrupt
-                n = min(chunk_size, N - first)
-                ch = bufs.chunk(model, layout, seed, abs0, first, n)
-                rows = ch.out.reshape(model.n_series * T, n)
-                reducer.add(rows, first)
-                # the reducer's run-wide min and max become inf or nan with any such value
-                if not (np.isfinite(reducer.vmin).all() and np.isfinite(reducer.vmax).all()):
-                    _non_finite(model, prior, rows, first)
+            if STOP.is_set():
+                raise KeyboardInterrupt
+            for ch in reduce_range(bufs, model, layout, prior, seed, abs0, reducer, 0, N, chunk_size):
                 if on_chunk is not None:
                     on_chunk(ch)
                 if bar is not None:
-                    bar.update(n)
+                    bar.update(ch.scalars.shape[0])
+                if STOP.is_set():
+                    raise KeyboardInterrupt
         finally:
             if bar is not None:
                 bar.close()

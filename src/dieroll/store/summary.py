@@ -107,13 +107,22 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
 def summary_bytes(ds: xr.Dataset) -> bytes:
     """``summary.nc``'s bytes: netCDF-4 through h5netcdf, label coordinates as
     fixed-width character arrays (the classic form every CF reader accepts;
-    xarray reads them back as strings), time in days since the run's start."""
+    xarray reads them back as strings), ``time`` and ``time_bnds`` as int32 days
+    since the run's first month (xarray decodes them back to dates)."""
     enc = {name: {"dtype": "S1"} for name, v in ds.variables.items() if v.dtype == object}
-    start = str(np.datetime_as_string(ds["time"].values[0], unit="D"))
+    t0 = ds["time"].values[0].astype("datetime64[D]")
+    start = str(t0)
+    out = ds.copy()
     for name in ("time", "time_bnds"):
         if name in ds.variables:
-            enc[name] = {"units": f"days since {start}", "calendar": "proleptic_gregorian"}
-    return ds.to_netcdf(engine="h5netcdf", encoding=enc)
+            days = (ds[name].values.astype("datetime64[D]") - t0).astype(np.int64)
+            if np.abs(days).max(initial=0) >= 2**31:
+                raise ValueError("internal error: a run window too long for int32 days")
+            attrs = {**ds[name].attrs, "units": f"days since {start}", "calendar": "proleptic_gregorian"}
+            var = xr.Variable(ds[name].dims, days.astype(np.int32), attrs)
+            out = out.assign_coords({name: var}) if name in ds.coords else out.assign({name: var})
+            enc[name] = {"_FillValue": None}
+    return out.to_netcdf(engine="h5netcdf", encoding=enc)
 
 
 #: The headline series of a run of the China model: (output, labels, label).

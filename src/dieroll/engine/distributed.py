@@ -1,0 +1,182 @@
+"""The same run on dask.distributed: block ranges of draws as tasks, merged in a fixed order.
+
+How a run is split (:func:`plan`)
+    Draws ``0 .. N-1`` are cut into tasks of ``task_size`` draws (a multiple of
+    :data:`~dieroll.engine.reduce.FOLD`), and once more at the narrowing
+    switch.  Every cut is a fold point of the reducer, so the mean/sd sums of a
+    task are whole folds, and a task's histogram counts, exceedance counts and
+    min/max are integers or exact.
+
+Phases
+    The client samples the pilot (the first ``PILOT`` draws, as a local run does)
+    and places the windows.  Phase one sends the tasks before the switch with
+    the pilot's windows; the client merges their partials in draw order, narrows
+    the windows exactly as a local run does at the switch, and phase two sends
+    the rest with the narrowed windows.  Each task regenerates its own random
+    numbers from its draw indices (Philox: a pure function of seed, quantity and
+    draw), so where a task runs, and how often it is retried, changes nothing.
+
+Workers
+    Each worker process runs numba single-threaded (``NUMBA_NUM_THREADS=1``,
+    set for a LocalCluster; on your own cluster, set it in the workers'
+    environment) and loads the kernels from the on-disk cache once
+    (:func:`warm`) before the first task.
+
+The result is a :class:`~dieroll.engine.simulate.Simulation` with the same bits
+as :func:`~dieroll.engine.simulate.simulate` (tested on a LocalCluster of two
+processes, with two task sizes, and with a worker killed mid-run).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+
+from ..errors import RunError
+from .reduce import FOLD
+
+__all__ = ["DEFAULT_TASK_SIZE", "check_task_size", "plan", "local_cluster", "connect", "simulate_on", "warm"]
+
+#: Draws per task unless told: 64 folds (4,194,304 draws), about 100 s of one core on
+#: the full model (benchmarks/bench_distributed.py); 239 tasks for 1e9 draws.
+DEFAULT_TASK_SIZE = 64 * FOLD
+
+
+def plan(n_draws: int, task_size: int, switch: int | None) -> list[tuple[int, int]]:
+    """The tasks' draw ranges ``[(start, stop), ...]`` in order: cuts every ``task_size``
+    draws and at ``switch``.  ``task_size`` must be a positive multiple of ``FOLD``."""
+    check_task_size(task_size)
+    cuts = set(range(0, n_draws, int(task_size))) | {n_draws}
+    if switch is not None and 0 < switch < n_draws:
+        cuts.add(int(switch))
+    cuts = sorted(cuts)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def check_task_size(task_size) -> int:
+    """``task_size`` as an int, or a RunError: tasks are whole multiples of ``FOLD`` draws."""
+    if isinstance(task_size, bool) or not isinstance(task_size, (int, np.integer)) or task_size < FOLD \
+            or task_size % FOLD:
+        raise RunError(f"task size must be a whole multiple of {FOLD:,} draws (the reducer's fold), "
+                       f"got {task_size!r}")
+    return int(task_size)
+
+
+def warm() -> str:
+    """Import dieroll and load (or compile) its kernels in this process; returns the pid."""
+    from ..model import MODEL
+    from ..priors import load_priors  # noqa: F401  (imports the package's kernels' modules)
+    MODEL.run_chunk  # noqa: B018
+    return str(os.getpid())
+
+
+def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size):
+    """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial."""
+    import numba
+
+    from .simulate import RUN_DTYPE, _Buffers, reduce_range
+    red = template.for_task(start)
+    n = min(chunk_size, stop - start)
+    bufs = _Buffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
+    with _single_thread(numba):
+        for _ in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n):
+            pass
+    return red.partial()
+
+
+class _single_thread:
+    """numba on one thread inside a task (the worker's processes are the parallelism)."""
+
+    def __init__(self, numba):
+        self.numba, self.old = numba, None
+
+    def __enter__(self):
+        self.old = self.numba.get_num_threads()
+        self.numba.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        self.numba.set_num_threads(self.old)
+
+
+def local_cluster(workers: int):
+    """A dask LocalCluster of ``workers`` single-threaded processes, numba on one thread each,
+    and a Client to it.  Returns ``(cluster, client)``; close both when done."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise RunError("--workers needs dask.distributed: pip install 'dask[distributed]'") from None
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 1024:
+        raise RunError(f"workers must be a whole number from 1 to 1024, got {workers!r}")
+    cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                           silence_logs=40)
+    return cluster, Client(cluster)
+
+
+def connect(address: str):
+    """A Client to an existing dask scheduler (``tcp://host:8786``), with a clear error."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise RunError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+    try:
+        return Client(address, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RunError(f"--scheduler {address}: cannot reach the dask scheduler ({exc})") from None
+
+
+def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_size, task_size=None,
+                progress=False, stop_event=None, on_merge=None):
+    """Run the draws past the pilot's placement on ``client``; ``reducer`` (windows placed,
+    nothing counted) receives every task's partial in draw order.  Returns the plan."""
+    from dask.distributed import as_completed
+    task_size = DEFAULT_TASK_SIZE if task_size is None else task_size
+    tasks = plan(N, task_size, reducer.switch)
+    client.run(warm)  # every worker loads the kernels before the first task is timed
+    futs_args = dict(pure=False, retries=3)
+    shared = client.scatter([prior, model, layout], broadcast=True)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=N, unit="draw", unit_scale=True, delay=2.0, file=sys.stderr,
+                   desc=prior.run.title[:30], leave=False)
+    t0 = time.perf_counter()
+    try:
+        switch = reducer.switch
+        phases = [[t for t in tasks if switch is None or t[1] <= switch],
+                  [t for t in tasks if switch is not None and t[0] >= switch]]
+        for phase in phases:
+            if not phase:
+                continue
+            reducer.narrow_now()
+            tmpl = client.scatter(reducer.template(), broadcast=True)
+            futs = {client.submit(_task, *shared, seed, abs0, tmpl, a, b, chunk_size,
+                                  key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", **futs_args): (a, b)
+                    for a, b in phase}
+            ready, order = {}, [a for a, _ in phase]
+            i = 0
+            try:
+                for fut in as_completed(futs):
+                    if stop_event is not None and stop_event.is_set():
+                        raise KeyboardInterrupt
+                    a, b = futs[fut]
+                    ready[a] = fut.result()
+                    fut.release()
+                    while i < len(order) and order[i] in ready:  # merge in draw order
+                        reducer.merge(ready.pop(order[i]))
+                        if on_merge is not None:
+                            on_merge(reducer)
+                        i += 1
+                    if bar is not None:
+                        bar.update(b - a)
+            finally:
+                client.cancel(list(futs))
+    finally:
+        if bar is not None:
+            bar.close()
+    if reducer.n != N:
+        raise RunError(f"internal error: merged {reducer.n:,} of {N:,} draws")
+    return tasks, time.perf_counter() - t0
+

@@ -1,0 +1,156 @@
+"""The same run on dask.distributed: the same bits, whatever the task size or a dead worker."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from dieroll import open_run, run, run_to_folder
+from dieroll.engine.distributed import plan
+from dieroll.engine.reduce import BLOCK, FOLD, PILOT, Reducer
+from dieroll.errors import Interrupted, RunError
+
+from ..conftest import BASELINE
+
+distributed = pytest.importorskip("dask.distributed", reason="dask.distributed is part of the test extra")
+
+N = 300_000  # past 4 x 65,536, so the windows narrow: both phases run on the cluster
+
+
+def test_plan_cuts_at_task_size_and_the_switch():
+    assert plan(300_000, FOLD, 65_536) == [(0, 65_536), (65_536, 131_072), (131_072, 196_608),
+                                          (196_608, 262_144), (262_144, 300_000)]
+    assert plan(300_000, 2 * FOLD, 98_304) == [(0, 98_304), (98_304, 131_072), (131_072, 262_144),
+                                              (262_144, 300_000)]
+    for bad in (0, FOLD + 1, 1.5, True):
+        with pytest.raises(RunError, match="multiple of 65,536"):
+            plan(10**6, bad, None)
+
+
+def test_partials_merged_in_order_equal_one_pass():
+    """The reducer alone: tasks cut at fold points, merged in draw order, give one pass's bits."""
+    rng = np.random.default_rng(11)
+    n = 5 * FOLD + 12_345
+    rows = np.stack([rng.normal(5, 2, n), np.exp(rng.normal(0, 1, n)), np.full(n, 3.0),
+                     np.where(rng.random(n) < 0.4, 0.0, rng.gamma(2, 9, n))]).astype(np.float32)
+    th = np.array([[5.0], [1.0], [3.0], [10.0]])
+    one = Reducer(rows[:, :PILOT], th, [0.05, 0.5, 0.95], n, switch=FOLD + 3 * BLOCK)
+    for f in range(0, n, 7_777):
+        one.add(rows[:, f:f + 7_777], f)
+    many = Reducer(rows[:, :PILOT], th, [0.05, 0.5, 0.95], n, switch=FOLD + 3 * BLOCK)
+    tasks = plan(n, FOLD, many.switch)
+    for phase in ([t for t in tasks if t[1] <= many.switch], [t for t in tasks if t[0] >= many.switch]):
+        many.narrow_now()
+        tmpl = many.template()
+        parts = []
+        for a, b in reversed(phase):  # computed in any order ...
+            red = tmpl.for_task(a)
+            for f in range(a, b, 5_000):
+                red.add(rows[:, f:min(f + 5_000, b)], f)
+            parts.append(red.partial())
+        for p in sorted(parts, key=lambda p: p.start):  # ... merged in draw order
+            many.merge(p)
+    assert one.narrow is not None and many.narrow is not None
+    for a, b in zip(one.quantiles() + one.moments() + (one.exceedance(),),
+                    many.quantiles() + many.moments() + (many.exceedance(),)):
+        assert a.tobytes() == b.tobytes()
+    with pytest.raises(ValueError, match="draw order"):
+        many.merge(parts[0])
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dieroll.engine.distributed import local_cluster
+    cl, client = local_cluster(2)
+    yield client
+    client.close()
+    cl.close()
+
+
+@pytest.fixture(scope="module")
+def local_summary():
+    return run(BASELINE, draws=N).summary
+
+
+def _same(a, b):
+    assert list(a.data_vars) == list(b.data_vars)
+    for v in a.data_vars:
+        assert a[v].dims == b[v].dims, v
+        assert a[v].values.tobytes() == b[v].values.tobytes(), v
+    for k in ("seed", "draws", "priors_sha256", "thresholds", "model"):
+        assert a.attrs[k] == b.attrs[k], k
+
+
+@pytest.mark.parametrize("task_size", [FOLD, 3 * FOLD])
+def test_a_local_cluster_of_two_processes_gives_the_local_bits(cluster, local_summary, task_size):
+    got = run(BASELINE, draws=N, client=cluster, task_size=task_size)
+    _same(local_summary, got.summary)
+    import json
+    eng = json.loads(got.summary.attrs["engine"])
+    assert eng["tasks"] == len(plan(N, task_size, 65_536)) and eng["task_size"] == task_size
+
+
+def test_workers_run_numba_on_one_thread(cluster):
+    import numba
+    got = cluster.run(lambda: (os.environ.get("NUMBA_NUM_THREADS"), numba.config.NUMBA_NUM_THREADS))
+    assert len(got) == 2 and all(v == ("1", 1) for v in got.values())
+
+
+def test_a_worker_killed_mid_run_is_retried_and_the_bits_hold(cluster, local_summary):
+    pids = cluster.run(os.getpid)
+    killed = []
+
+    def kill_when_busy():
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            for addr, keys in cluster.processing().items():
+                if any(str(k).startswith("dieroll-") for k in keys):
+                    time.sleep(0.5)  # into the task
+                    os.kill(pids[addr], signal.SIGKILL)
+                    killed.append(addr)
+                    return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=kill_when_busy)
+    t.start()
+    got = run(BASELINE, draws=N, client=cluster, task_size=FOLD)
+    t.join()
+    assert killed, "no worker was busy with a task to kill"
+    _same(local_summary, got.summary)
+    cluster.wait_for_workers(2, timeout=60)  # the nanny brought the killed one back
+    assert pids[killed[0]] not in cluster.run(os.getpid).values()
+
+
+def test_a_run_interrupted_on_the_client_leaves_no_complete_folder(cluster, tmp_path):
+    from dieroll.engine import STOP
+    STOP.clear()
+    timer = threading.Timer(4.0, STOP.set)
+    timer.start()
+    try:
+        with pytest.raises(Interrupted, match="temporary folder was removed"):
+            run_to_folder(BASELINE, runs_dir=str(tmp_path), name="x", draws=2_000_000, client=cluster,
+                          task_size=FOLD, charts=False)
+    finally:
+        timer.cancel()
+        STOP.clear()
+    assert not os.path.exists(tmp_path / "x")
+    assert [e for e in os.listdir(tmp_path) if not e.startswith(".")] == []
+    with pytest.raises(Exception):
+        open_run(tmp_path / "x")
+
+
+def test_cluster_options_refused_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    base = [sys.executable, "-m", "dieroll.cli", "--runs-dir", str(tmp_path), "run", BASELINE, "--draws", "20000"]
+    for extra, words in ((["--workers", "0"], "workers must be a whole number from 1"),
+                         (["--workers", "1", "--task-size", "1000"], "multiple of 65,536"),
+                         (["--task-size", "65536"], "--task-size is for a cluster run"),
+                         (["--workers", "1", "--scheduler", "tcp://x:1"], "not both"),
+                         (["--workers", "1", "--keep-draws"], "not written from a cluster yet"),
+                         (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the dask scheduler")):
+        p = subprocess.run(base + extra, capture_output=True, text=True, timeout=120)
+        assert p.returncode != 0 and words in p.stderr and "Traceback" not in p.stderr, (extra, p.stderr[-800:])
+    assert [e for e in os.listdir(tmp_path) if not e.startswith(".")] == []  # no run folder left
