@@ -1,8 +1,10 @@
 """The full baseline model (every channel, monthly 2022-10 .. 2030-12, every output
 series of the model contract), end to end: sampling, model and reducers.
 
-dieroll vs a plain-numpy implementation in the same process: a numpy Generator,
-SciPy inverse CDFs, chunked arrays, the model vectorised over draws with a loop
+dieroll vs a plain-numpy implementation in the same process: a numpy Generator
+with its own samplers (``rng.beta``, ``rng.lognormal``, ``rng.normal``, ...;
+SciPy ``ppf`` only for truncated and metalog, which have none — the script
+prints the count of each), chunked arrays, the model vectorised over draws with a loop
 over months (``dieroll.model.reference``, written plainly for the tests, with
 each month's draws contiguous), and ``np.percentile`` for the quantiles of every
 series at every month.  The chunk of 10,000 draws is the fastest of those tried
@@ -10,7 +12,7 @@ series at every month.  The chunk of 10,000 draws is the fastest of those tried
 where the float64 outputs of a chunk no longer fit in cache) — a slow
 reference would flatter dieroll.
 
-    python benchmarks/bench_full_model.py [--draws 1e6] [--repeats 3] [--numpy-repeats 1]
+    python benchmarks/bench_full_model.py [--draws 1e6] [--repeats 3] [--numpy-repeats 1] [--sampler native|ppf]
     python benchmarks/bench_full_model.py --only-dieroll --draws 1e7     # wall time and peak RSS
 """
 from __future__ import annotations
@@ -20,7 +22,9 @@ import os
 
 import numpy as np
 
-from _common import median_time, numpy_sample, peak_rss_mib
+import time
+
+from _common import median_time, numpy_sample, numpy_sample_native, peak_rss_mib
 from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate
 from dieroll.model import MODEL
@@ -31,20 +35,36 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBS = [5, 10, 25, 50, 75, 90, 95]
 
 
-def numpy_reference(prior, n, chunk=10_000, seed=1):
+def numpy_reference(prior, n, chunk=10_000, seed=1, sampler="native", used=None, phases=None):
+    """The plain-numpy run: inputs by numpy's samplers (``sampler="native"``) or SciPy ``ppf``
+    (``"ppf"``, the old reference), the plain model, ``np.percentile``.  ``phases`` (a dict)
+    gets the seconds spent sampling, in the model and in the quantiles."""
     rng = np.random.default_rng(seed)
+    phases = {} if phases is None else phases
+    for k in ("sampling", "model", "quantiles"):
+        phases.setdefault(k, 0.0)
     T = prior.run.n_steps
     lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     outs = np.empty((MODEL.n_series, T, n), dtype=np.float32)
     for f in range(0, n, chunk):
         m = min(chunk, n - f)
-        sc, kn = numpy_sample(prior, MODEL.scalar_names, MODEL.path_names, m, rng)
+        t0 = time.perf_counter()
+        if sampler == "native":
+            sc, kn = numpy_sample_native(prior, MODEL.scalar_names, MODEL.path_names, m, rng, used)
+        else:
+            sc, kn = numpy_sample(prior, MODEL.scalar_names, MODEL.path_names, m, rng)
+        t1 = time.perf_counter()
         outs[:, :, f:f + m] = reference_outputs(lay, sc, kn, abs0)
+        phases["sampling"] += t1 - t0
+        phases["model"] += time.perf_counter() - t1
+    t2 = time.perf_counter()
     q = np.empty((MODEL.n_series, len(PROBS), T))
     for s in range(MODEL.n_series):
         q[s] = np.percentile(outs[s], PROBS, axis=-1)
-    return q, outs.mean(axis=-1)
+    mean = outs.mean(axis=-1)
+    phases["quantiles"] += time.perf_counter() - t2
+    return q, mean
 
 
 def main():
@@ -53,6 +73,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--numpy-repeats", type=int, default=1)
     ap.add_argument("--only-dieroll", action="store_true")
+    ap.add_argument("--sampler", choices=["native", "ppf"], default="native",
+                    help="how the numpy reference draws its inputs (default: numpy's own samplers)")
     args = ap.parse_args()
     n = int(args.draws)
     prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
@@ -62,9 +84,17 @@ def main():
           f"(runs {', '.join(f'{t:.2f}' for t in all_d)}; {n / t_d:,.0f} draws/s); peak RSS {peak_rss_mib():,.0f} MiB",
           flush=True)
     if not args.only_dieroll:
-        t_n, all_n = median_time(lambda: numpy_reference(prior, n), args.numpy_repeats)
-        print(f"numpy reference {t_n:.2f} s (runs {', '.join(f'{t:.2f}' for t in all_n)}); "
-              f"dieroll is {t_n / t_d:.1f}x faster; peak RSS {peak_rss_mib():,.0f} MiB")
+        used, phases = {}, {}
+        t_n, all_n = median_time(lambda: numpy_reference(prior, n, sampler=args.sampler, used=used, phases=phases),
+                                 args.numpy_repeats)
+        k = args.numpy_repeats
+        print(f"numpy reference ({args.sampler} samplers) {t_n:.2f} s (runs {', '.join(f'{t:.2f}' for t in all_n)}; "
+              f"per run: sampling {phases['sampling'] / k:.2f} s, model {phases['model'] / k:.2f} s, "
+              f"quantiles {phases['quantiles'] / k:.2f} s); dieroll is {t_n / t_d:.1f}x faster; "
+              f"peak RSS {peak_rss_mib():,.0f} MiB")
+        if used:
+            print("  reference draws by sampler (distribution-chunks): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(used.items())))
 
 
 if __name__ == "__main__":

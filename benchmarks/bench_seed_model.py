@@ -3,7 +3,7 @@
 model and quantiles.
 
 dieroll vs a plain-numpy implementation in the same process (numpy Generator,
-SciPy inverse CDFs, chunked arrays, no Python loop over draws, np.percentile),
+its own samplers: rng.beta, rng.lognormal, ...; SciPy ppf only for truncated and metalog, chunked arrays, no Python loop over draws, np.percentile),
 and vs squigglepy written idiomatically (a model function sampled per draw;
 see :func:`squiggle_idiom`) when squigglepy is installed (``pip install
 squigglepy``; never a dependency).  The references sample the three SMIC
@@ -20,7 +20,7 @@ import os
 import numba
 import numpy as np
 
-from _common import median_time, numpy_sample, peak_rss_mib
+from _common import median_time, numpy_sample_native, peak_rss_mib
 from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate
 from dieroll.model.reference import paths_on_grid
@@ -39,7 +39,7 @@ def numpy_reference(prior, n, chunk=250_000, seed=1):
     pk_all = np.empty((n, T), dtype=np.float32)
     for f in range(0, n, chunk):
         m = min(chunk, n - f)
-        sc, kn = numpy_sample(prior, SEED_MODEL.scalar_names, SEED_MODEL.path_names, m, rng)
+        sc, kn = numpy_sample_native(prior, SEED_MODEL.scalar_names, SEED_MODEL.path_names, m, rng)
         wpm = paths_on_grid(lay, kn)["smic_wpm"]
         dies, dpp, py, h, share, dpw, yld, smug = sc.T
         pk = wpm * (share * dpw * yld / dpp)[:, None]

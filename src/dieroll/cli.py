@@ -115,9 +115,9 @@ def _count(text: str) -> int:
     try:
         v = float(text.replace("_", "")) if any(c in text.lower() for c in ".e") else int(text.replace("_", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of draws (write 200000 or 1e8)") from None
+        raise argparse.ArgumentTypeError(f"draws must be a number such as 200000 or 1e8, got {text!r}") from None
     if v != int(v) or not 0 < v < 1e12:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole positive number of draws")
+        raise argparse.ArgumentTypeError(f"draws must be a whole number from 1 to 1e10, got {text!r}")
     return int(v)
 
 

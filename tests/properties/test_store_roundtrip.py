@@ -69,7 +69,7 @@ def test_any_summary_reads_back_with_the_same_bits(ds):
         assert back["x"].attrs[k] == v, k
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**64 - 1), draws=st.integers(1, 700), keep=st.booleans(),
        ft=st.sampled_from([None, 0.1, 0.9]))
 def test_a_run_folder_reads_back_as_the_run_computed_it(seed, draws, keep, ft):
