@@ -39,8 +39,11 @@ from .reduce import FOLD
 
 __all__ = ["DEFAULT_TASK_SIZE", "check_task_size", "plan", "local_cluster", "connect", "simulate_on", "warm"]
 
-#: Draws per task unless told: 64 folds (4,194,304 draws), about 100 s of one core on
-#: the full model (benchmarks/bench_distributed.py); 239 tasks for 1e9 draws.
+#: Draws per task unless told: 64 folds (4,194,304 draws), about 3 minutes of one worker
+#: on the full model (23,500 draws/s per single-threaded worker measured with
+#: benchmarks/bench_distributed.py): long enough that the scheduler's per-task cost
+#: (milliseconds) and each first-phase task's returned counts are small beside it,
+#: short enough that a lost worker costs minutes; 240 tasks for 1e9 draws.
 DEFAULT_TASK_SIZE = 64 * FOLD
 
 
@@ -70,6 +73,10 @@ def warm() -> str:
     from ..priors import load_priors  # noqa: F401  (imports the package's kernels' modules)
     MODEL.run_chunk  # noqa: B018
     return str(os.getpid())
+
+
+def _identity(x):
+    return x
 
 
 def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size):
@@ -136,7 +143,10 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
     tasks = plan(N, task_size, reducer.switch)
     client.run(warm)  # every worker loads the kernels before the first task is timed
     futs_args = dict(pure=False, retries=3)
-    shared = client.scatter([prior, model, layout], broadcast=True)
+    # held as tasks, not scattered: a worker that dies takes scattered data with it, while the
+    # scheduler recomputes a task's result from the graph on another worker
+    shared = [client.submit(_identity, x, pure=False, key=f"dieroll-{name}-{time.time_ns()}")
+              for name, x in (("priors", prior), ("model", model), ("layout", layout))]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -151,7 +161,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
             if not phase:
                 continue
             reducer.narrow_now()
-            tmpl = client.scatter(reducer.template(), broadcast=True)
+            tmpl = client.submit(_identity, reducer.template(), pure=False, key=f"dieroll-windows-{time.time_ns()}")
             futs = {client.submit(_task, *shared, seed, abs0, tmpl, a, b, chunk_size,
                                   key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", **futs_args): (a, b)
                     for a, b in phase}
