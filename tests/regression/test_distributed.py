@@ -93,6 +93,14 @@ def test_a_local_cluster_of_two_processes_gives_the_local_bits(cluster, local_su
     assert eng["tasks"] == len(plan(N, task_size, 65_536)) and eng["task_size"] == task_size
 
 
+def test_a_cluster_run_writes_its_folder_like_a_local_one(cluster, tmp_path):
+    """With a Client active, the run folder (summary.nc, charts, manifest) is written and reopens."""
+    path = run_to_folder(BASELINE, runs_dir=str(tmp_path), name="c", draws=100_000, client=cluster, task_size=FOLD)
+    got = open_run(path).summary
+    _same(run(BASELINE, draws=100_000).summary, got)
+    assert os.path.exists(os.path.join(path, "fan.png"))
+
+
 def test_workers_run_numba_on_one_thread(cluster):
     import numba
     got = cluster.run(lambda: (os.environ.get("NUMBA_NUM_THREADS"), numba.config.NUMBA_NUM_THREADS))

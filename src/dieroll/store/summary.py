@@ -122,7 +122,14 @@ def summary_bytes(ds: xr.Dataset) -> bytes:
             var = xr.Variable(ds[name].dims, days.astype(np.int32), attrs)
             out = out.assign_coords({name: var}) if name in ds.coords else out.assign({name: var})
             enc[name] = {"_FillValue": None}
-    return out.to_netcdf(engine="h5netcdf", encoding=enc)
+    # xarray takes a dask.distributed lock for the write when a Client is active (a cluster
+    # run): the summary is in memory, so write it with dask's synchronous scheduler
+    try:
+        import dask
+    except ImportError:
+        return out.to_netcdf(engine="h5netcdf", encoding=enc)
+    with dask.config.set(scheduler="synchronous"):
+        return out.to_netcdf(engine="h5netcdf", encoding=enc)
 
 
 #: The headline series of a run of the China model: (output, labels, label).
