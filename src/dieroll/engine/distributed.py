@@ -68,10 +68,10 @@ def check_task_size(task_size) -> int:
 
 
 def warm() -> str:
-    """Import dieroll and load (or compile) its kernels in this process; returns the pid."""
-    from ..model import MODEL
-    from ..priors import load_priors  # noqa: F401  (imports the package's kernels' modules)
-    MODEL.run_chunk  # noqa: B018
+    """Import dieroll's engine and model in this worker (their kernels load from the
+    on-disk cache at first call) before any task is timed; returns the pid."""
+    from . import simulate  # noqa: F401
+    from ..model import MODEL  # noqa: F401
     return str(os.getpid())
 
 
@@ -81,30 +81,14 @@ def _identity(x):
 
 def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size):
     """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial."""
-    import numba
-
-    from .simulate import RUN_DTYPE, _Buffers, reduce_range
+    from .simulate import RUN_DTYPE, _Buffers, _threads, reduce_range
     red = template.for_task(start)
     n = min(chunk_size, stop - start)
     bufs = _Buffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
-    with _single_thread(numba):
+    with _threads(1):  # the worker's processes are the parallelism
         for _ in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n):
             pass
     return red.partial()
-
-
-class _single_thread:
-    """numba on one thread inside a task (the worker's processes are the parallelism)."""
-
-    def __init__(self, numba):
-        self.numba, self.old = numba, None
-
-    def __enter__(self):
-        self.old = self.numba.get_num_threads()
-        self.numba.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        self.numba.set_num_threads(self.old)
 
 
 def local_cluster(workers: int):
@@ -135,14 +119,13 @@ def connect(address: str):
 
 
 def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_size, task_size=None,
-                progress=False, stop_event=None, on_merge=None):
+                progress=False, stop_event=None):
     """Run the draws past the pilot's placement on ``client``; ``reducer`` (windows placed,
-    nothing counted) receives every task's partial in draw order.  Returns the plan."""
+    nothing counted) receives every task's partial in draw order.  Returns the tasks' ranges."""
     from dask.distributed import as_completed
     task_size = DEFAULT_TASK_SIZE if task_size is None else task_size
     tasks = plan(N, task_size, reducer.switch)
     client.run(warm)  # every worker loads the kernels before the first task is timed
-    futs_args = dict(pure=False, retries=3)
     # held as tasks, not scattered: a worker that dies takes scattered data with it, while the
     # scheduler recomputes a task's result from the graph on another worker
     shared = [client.submit(_identity, x, pure=False, key=f"dieroll-{name}-{time.time_ns()}")
@@ -152,7 +135,6 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
         from tqdm import tqdm
         bar = tqdm(total=N, unit="draw", unit_scale=True, delay=2.0, file=sys.stderr,
                    desc=prior.run.title[:30], leave=False)
-    t0 = time.perf_counter()
     try:
         switch = reducer.switch
         phases = [[t for t in tasks if switch is None or t[1] <= switch],
@@ -163,7 +145,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
             reducer.narrow_now()
             tmpl = client.submit(_identity, reducer.template(), pure=False, key=f"dieroll-windows-{time.time_ns()}")
             futs = {client.submit(_task, *shared, seed, abs0, tmpl, a, b, chunk_size,
-                                  key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", **futs_args): (a, b)
+                                  key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", pure=False, retries=3): (a, b)
                     for a, b in phase}
             ready, order = {}, [a for a, _ in phase]
             i = 0
@@ -176,8 +158,6 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
                     fut.release()
                     while i < len(order) and order[i] in ready:  # merge in draw order
                         reducer.merge(ready.pop(order[i]))
-                        if on_merge is not None:
-                            on_merge(reducer)
                         i += 1
                     if bar is not None:
                         bar.update(b - a)
@@ -188,5 +168,5 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
             bar.close()
     if reducer.n != N:
         raise RunError(f"internal error: merged {reducer.n:,} of {N:,} draws")
-    return tasks, time.perf_counter() - t0
+    return tasks
 

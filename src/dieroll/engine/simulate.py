@@ -274,7 +274,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         del pilot, pieces
         if client is not None and reducer.exact is None:
             from .distributed import DEFAULT_TASK_SIZE, simulate_on
-            tasks, _ = simulate_on(client, prior, model, layout, reducer, N=N, seed=seed, abs0=abs0,
+            tasks = simulate_on(client, prior, model, layout, reducer, N=N, seed=seed, abs0=abs0,
                                    chunk_size=chunk_size, task_size=task_size, progress=progress, stop_event=STOP)
             return Simulation(prior=prior, model=model, layout=layout, draws=N, seed=seed,
                               chunk_size=chunk_size, threads=threads, reducer=reducer, thresholds=th,
