@@ -85,12 +85,14 @@ def _simulated(prior, model, layout, writer, *, draws, seed, threads, chunk_size
     """Sample ``prior`` through ``model`` (kept draws to ``writer``) and build the summary:
     the second half of the composition path.  Returns ``(simulation, summary Dataset)``."""
     if client is not None and writer is not None:
-        from .errors import RunError
-        raise RunError("kept draws (--keep-draws) are not written from a cluster yet: run with --keep-draws "
-                       "locally, or on the cluster without it")
+        if writer.path is None:
+            from .errors import RunError
+            raise RunError("kept draws in memory (keep_draws=True in dieroll.run) are not gathered from a "
+                           "cluster: use run_to_folder(..., keep_draws=True), whose workers write draws.zarr")
+        writer.create()  # the workers write their batches into it
     sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
-                   on_chunk=writer.add if writer else None, progress=progress, layout=layout,
-                   client=client, task_size=task_size)
+                   on_chunk=writer.add if writer and client is None else None, progress=progress, layout=layout,
+                   client=client, task_size=task_size, sink=writer if client is not None else None)
     return sim, summary_dataset(sim, command=command, priors_file=priors_file)
 
 
@@ -215,8 +217,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         # exactly the resolved text, so that `sha256sum priors.toml` is the hash in the footnote and manifest
         write_bytes(os.path.join(tmp, PRIORS), prior.text.encode())
         layout = build_layout(prior, model.scalar_names, model.path_names)
-        writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, model, layout) if keep_draws else None
         n = prior.run.draws if draws is None else int(draws)
+        writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, model, layout, n) if keep_draws else None
         if writer:  # refuse before sampling a run whose kept draws cannot fit
             bpd = writer.bytes_per_draw()
             check_free(tmp, n * bpd, f"draws.zarr ({n:,} draws x {human_bytes(bpd)}, uncompressed)")

@@ -135,9 +135,6 @@ def cmd_run(args) -> int:
     if args.task_size is not None:
         from .engine import check_task_size
         check_task_size(args.task_size)
-    if args.keep_draws and (args.workers is not None or args.scheduler is not None):
-        raise DierollError("kept draws (--keep-draws) are not written from a cluster yet: run with --keep-draws "
-                           "locally, or on the cluster without it")
     with cluster(workers=args.workers, scheduler=args.scheduler) as client:
         path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws,
                              seed=args.seed, force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,

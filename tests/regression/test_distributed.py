@@ -101,6 +101,45 @@ def test_a_cluster_run_writes_its_folder_like_a_local_one(cluster, tmp_path):
     assert os.path.exists(os.path.join(path, "fan.png"))
 
 
+def _store_files(path):
+    """Every file of a zarr store by relative path, its bytes (the root's provenance
+    attributes aside: ``created_at`` is the time each run was made)."""
+    import json
+    files = {}
+    for dirpath, _, names in os.walk(path):
+        for f in names:
+            full = os.path.join(dirpath, f)
+            rel = os.path.relpath(full, path)
+            with open(full, "rb") as fh:
+                data = fh.read()
+            if rel == "zarr.json":
+                meta = json.loads(data)
+                meta["attributes"].pop("created_at")
+                data = json.dumps(meta, sort_keys=True).encode()
+            files[rel] = data
+    return files
+
+
+def test_kept_draws_are_written_by_the_workers_with_the_local_bytes(cluster, tmp_path):
+    """--keep-draws on a cluster: each task's worker writes its own batches of draws.zarr."""
+    from dieroll.store import BATCH
+    n = 2 * BATCH + 12_345  # two whole batches and a partial one
+    local = run_to_folder(BASELINE, runs_dir=str(tmp_path), name="local", draws=n, keep_draws=True, charts=False)
+    pids = set(cluster.run(os.getpid).values())
+    far = run_to_folder(BASELINE, runs_dir=str(tmp_path), name="far", draws=n, keep_draws=True, charts=False,
+                        client=cluster, task_size=BATCH)
+    a, b = _store_files(os.path.join(local, "draws.zarr")), _store_files(os.path.join(far, "draws.zarr"))
+    assert sorted(a) == sorted(b) and len(a) > 50
+    assert [k for k in a if a[k] != b[k]] == []
+    pp = open_run(far).prior_predictive
+    assert pp.sizes["draw"] == n and int(pp.draw[-1]) == n - 1
+    assert float(pp.china_total.isel(draw=-1, time=-1, metric=0)) > 0  # the last, partial batch was written
+    _same(open_run(local).summary, open_run(far).summary)
+    assert os.getpid() not in pids  # the draws were made (and written) in other processes
+    with pytest.raises(RunError, match="not gathered from a cluster"):
+        run(BASELINE, draws=1000, keep_draws=True, client=cluster)
+
+
 def test_workers_run_numba_on_one_thread(cluster):
     import numba
     got = cluster.run(lambda: (os.environ.get("NUMBA_NUM_THREADS"), numba.config.NUMBA_NUM_THREADS))
@@ -158,7 +197,6 @@ def test_cluster_options_refused_with_one_line(tmp_path):
                          (["--workers", "1", "--task-size", "1000"], "multiple of 65,536"),
                          (["--task-size", "65536"], "--task-size is for a cluster run"),
                          (["--workers", "1", "--scheduler", "tcp://x:1"], "not both"),
-                         (["--workers", "1", "--keep-draws"], "not written from a cluster yet"),
                          (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach the dask scheduler")):
         p = subprocess.run(base + extra, capture_output=True, text=True, timeout=120)
         assert p.returncode != 0 and words in p.stderr and "Traceback" not in p.stderr, (extra, p.stderr[-800:])

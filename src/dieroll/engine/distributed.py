@@ -79,15 +79,20 @@ def _identity(x):
     return x
 
 
-def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size):
-    """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial."""
+def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size, sink=None):
+    """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial;
+    with a ``sink`` (kept draws), every chunk goes to ``sink.for_task(start, stop)`` too."""
     from .simulate import RUN_DTYPE, _Buffers, _threads, reduce_range
     red = template.for_task(start)
+    out = sink.for_task(start, stop) if sink is not None else None
     n = min(chunk_size, stop - start)
     bufs = _Buffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
     with _threads(1):  # the worker's processes are the parallelism
-        for _ in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n):
-            pass
+        for ch in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n):
+            if out is not None:
+                out.add(ch)
+    if out is not None:
+        out.flush()
     return red.partial()
 
 
@@ -119,9 +124,10 @@ def connect(address: str):
 
 
 def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_size, task_size=None,
-                progress=False, stop_event=None):
+                progress=False, stop_event=None, sink=None):
     """Run the draws past the pilot's placement on ``client``; ``reducer`` (windows placed,
-    nothing counted) receives every task's partial in draw order.  Returns the tasks' ranges."""
+    nothing counted) receives every task's partial in draw order; ``sink`` (kept draws)
+    receives every task's chunks in its worker.  Returns the tasks' ranges."""
     from dask.distributed import as_completed
     task_size = DEFAULT_TASK_SIZE if task_size is None else task_size
     tasks = plan(N, task_size, reducer.switch)
@@ -129,7 +135,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
     # held as tasks, not scattered: a worker that dies takes scattered data with it, while the
     # scheduler recomputes a task's result from the graph on another worker
     shared = [client.submit(_identity, x, pure=False, key=f"dieroll-{name}-{time.time_ns()}")
-              for name, x in (("priors", prior), ("model", model), ("layout", layout))]
+              for name, x in (("priors", prior), ("model", model), ("layout", layout), ("sink", sink))]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -144,7 +150,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
                 continue
             reducer.narrow_now()
             tmpl = client.submit(_identity, reducer.template(), pure=False, key=f"dieroll-windows-{time.time_ns()}")
-            futs = {client.submit(_task, *shared, seed, abs0, tmpl, a, b, chunk_size,
+            futs = {client.submit(_task, *shared[:3], seed, abs0, tmpl, a, b, chunk_size, shared[3],
                                   key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", pure=False, retries=3): (a, b)
                     for a, b in phase}
             ready, order = {}, [a for a, _ in phase]

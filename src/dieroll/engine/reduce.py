@@ -157,8 +157,10 @@ class Reducer:
         self.counts = np.zeros(int(per_row.sum()), dtype=np.int32 if n_total < 2**31 else np.int64)
         self.ncell = per_row.astype(np.int64)
         # the narrow windows after ``switch`` draws (a _Narrow, made by add())
-        switch = max(4 * PILOT, n_total // 16) if switch is None else int(switch)
-        switch = max(BLOCK, switch // BLOCK * BLOCK)  # at a block boundary, where the sums fold
+        # by default at a fold point (where a cluster run cuts its tasks and kept draws their
+        # batches); a switch given is rounded to a block, where the sums close
+        switch = max(4 * PILOT, n_total // 16) // FOLD * FOLD if switch is None else int(switch)
+        switch = max(BLOCK, switch // BLOCK * BLOCK)
         self.switch = switch if self.exact is None and n_total >= 4 * switch else None
         self.narrow = None
         self.vmin = np.full(R, np.inf, dtype=self.dtype)

@@ -196,7 +196,8 @@ def _threads(n):
 def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None = None,
              seed: int | None = None, chunk_size: int | None = None, threads: int | None = None,
              on_chunk: Callable[[Chunk], None] | None = None, progress: bool = False,
-             layout: InputLayout | None = None, client=None, task_size: int | None = None) -> Simulation:
+             layout: InputLayout | None = None, client=None, task_size: int | None = None,
+             sink=None) -> Simulation:
     """Run ``model`` over ``prior``.
 
     Parameters
@@ -223,6 +224,11 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     task_size : int, optional
         Draws per task on a cluster (a multiple of ``FOLD``; default
         :data:`~dieroll.engine.distributed.DEFAULT_TASK_SIZE`).
+    sink : object, optional
+        On a cluster, what receives each task's chunks in the worker (kept draws):
+        ``sink.for_task(start, stop)`` returns an object whose ``add(chunk)`` gets
+        every chunk of the task in draw order and whose ``flush()`` ends it (see
+        :meth:`dieroll.store.DrawsWriter.for_task`).  Picklable.
 
     Returns
     -------
@@ -250,6 +256,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         raise RunError(f"threads must be a whole number from 1 to {most} (the cores numba may use here), "
                        f"got {threads!r}")
     threads = numba.get_num_threads() if threads is None else int(threads)
+    if (on_chunk is not None and client is not None) or (sink is not None and client is None):
+        raise RunError("on_chunk is for a local run and sink for a cluster run")
     if client is not None and task_size is not None:
         from .distributed import check_task_size
         check_task_size(task_size)
@@ -275,7 +283,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         if client is not None and reducer.exact is None:
             from .distributed import DEFAULT_TASK_SIZE, simulate_on
             tasks = simulate_on(client, prior, model, layout, reducer, N=N, seed=seed, abs0=abs0,
-                                   chunk_size=chunk_size, task_size=task_size, progress=progress, stop_event=STOP)
+                                   chunk_size=chunk_size, task_size=task_size, progress=progress, stop_event=STOP,
+                                   sink=sink)
             return Simulation(prior=prior, model=model, layout=layout, draws=N, seed=seed,
                               chunk_size=chunk_size, threads=threads, reducer=reducer, thresholds=th,
                               seconds=time.perf_counter() - t0,
