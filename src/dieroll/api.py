@@ -137,7 +137,7 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     draws, seed : int, optional
         Override the priors' ``[run]`` settings.
     keep_draws : bool
-        Keep every draw's inputs, claims and outputs (about 9 KB per draw).
+        Keep every draw's inputs, claims and outputs (about 16 KB per draw in draws.zarr, compressed).
     threads, chunk_size : int, optional
         Engine settings; results do not depend on them.
     progress : bool

@@ -654,7 +654,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--name", help="run name (default: the priors file name without .toml)")
     r.add_argument("--force", action="store_true", help="replace an existing run of that name (default: refuse)")
     r.add_argument("--keep-draws", action="store_true",
-                   help="also write draws.zarr, needed by disputes, hist and paired differences (about 9 KB per "
+                   help="also write draws.zarr, needed by disputes, hist and paired differences (about 16 KB per "
                         "draw; default: off)")
     r.add_argument("--weight", action="append", default=[], metavar="QUANTITY.CLAIM=W",
                    help="what-if: re-weight one claim (others keep theirs; weights are divided by their sum); "

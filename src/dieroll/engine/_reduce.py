@@ -188,14 +188,32 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
     return tsum, tsq
 
 
+@kernel(inline=True)
+def _touch(counts, base, ncell):
+    """Read one counter per 64-byte line of a row's cells, in order, and return their sum.
+
+    The row's counters are out of cache when its turn comes (every row's are
+    touched once per chunk); read in order, the loads run many at a time and
+    the hardware prefetcher follows, while the counting loop's scattered
+    increments would wait for each line in turn.  The reducers' time per draw
+    falls by about a quarter to a third (``benchmarks/bench_reducer.py``: 8.10
+    to 6.09 us before the switch, 5.87 to 4.03 after, for the baseline at 1e7).
+    The caller stores the sum so that the loads are not dropped.
+    """
+    s = 0
+    for c in range(base, base + ncell, 16):
+        s += counts[c]
+    return s
+
+
 @kernel(parallel=True)
-def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, lanes, tsum, tsq,
+def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, shift, lanes, tsum, tsq,
                thresholds, nth, exceed, nthreads, consts):
     """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
 
     ``win (R, K, NPAR)`` holds each row's window slots (see the module
     docstring) in the float type of ``out``; ``counts[cbase[r]:]`` holds row
-    ``r``'s cells; ``vmin`` and ``vmax`` have the rows' type; ``consts`` holds
+    ``r``'s ``ncell[r]`` cells; ``vmin`` and ``vmax`` have the rows' type; ``consts`` holds
     0, -1 and ``K`` in it.  Rows are split into ``nthreads`` contiguous ranges,
     one per thread (the result does not depend on it).
     """
@@ -231,6 +249,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, vmin, vmax, shift, la
             if const:
                 counts[base + idx[0]] += n
             else:
+                tmp[0] = _touch(counts, cbase[r], ncell[r])
                 for i in range(n):
                     counts[base + idx[i]] += 1
             adds = not (const and row[0] - shift[r] == 0.0)

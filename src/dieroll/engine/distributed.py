@@ -22,6 +22,13 @@ Workers
     environment) and loads the kernels from the on-disk cache once
     (:func:`warm`) before the first task.
 
+Kept draws
+    With a ``sink`` (:class:`dieroll.store.DrawsWriter`, its store created by the
+    client), each task hands its chunks to ``sink.for_task(start, stop)`` in its
+    worker: the worker writes the task's own batches of ``draws.zarr`` (task
+    cuts are fold points, a batch is one fold), so nothing is gathered on the
+    client and the store has a local run's bytes.
+
 The result is a :class:`~dieroll.engine.simulate.Simulation` with the same bits
 as :func:`~dieroll.engine.simulate.simulate` (tested on a LocalCluster of two
 processes, with two task sizes, and with a worker killed mid-run).

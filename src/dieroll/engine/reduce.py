@@ -194,10 +194,10 @@ class Reducer:
                 self.narrow = _Narrow(self)  # the windows narrow exactly at draw ``switch``
             piece = np.ascontiguousarray(piece)
             if self.narrow is None:
-                self._accumulate(piece, d, self.win, self.counts, self.cbase)
+                self._accumulate(piece, d, self.win, self.counts, self.cbase, self.ncell)
             else:
                 nw = self.narrow
-                self._accumulate(piece, d, nw.win, nw.counts, nw.cbase)
+                self._accumulate(piece, d, nw.win, nw.counts, nw.cbase, nw.ncell)
             self.n = first_draw + stop
             if self.n == self.next_fold(d):
                 self._fold()
@@ -217,8 +217,8 @@ class Reducer:
         self.tsum[:] = 0.0
         self.tsq[:] = 0.0
 
-    def _accumulate(self, rows, first_draw, win, counts, cbase):
-        _reduce.accumulate(rows, first_draw, BLOCK, win, counts, cbase, self.vmin,
+    def _accumulate(self, rows, first_draw, win, counts, cbase, ncell):
+        _reduce.accumulate(rows, first_draw, BLOCK, win, counts, cbase, ncell, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed, numba.get_num_threads(), self._consts)
 
