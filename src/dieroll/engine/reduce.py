@@ -25,7 +25,8 @@ identical for any chunking or thread count.  Runs of at most ``PILOT`` draws get
 exact quantiles (``numpy.quantile``, linear interpolation) and zero error.
 
 Long runs narrow their windows once.  After ``switch = max(4 PILOT, N / 16)``
-draws each quantile is known far better than the pilot knew it, and the rest
+draws (rounded down to a multiple of ``FOLD``, where a cluster run cuts its
+tasks and kept draws their batches) each quantile is known far better than the pilot knew it, and the rest
 of the run counts only the first phase's bins within ``+/- 6`` standard errors
 *at that point* (see :class:`_Narrow`): the same bins, so the counts of the
 two phases add up bin by bin and the error bound is unchanged, but about 55
@@ -67,13 +68,44 @@ _SIGMAS = 6.0
 _SLACK = 0.01  # of a bin: what the locate arithmetic may blur at an edge (a few thousandths)
 
 
+def _sorted_quantiles(s: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """``np.quantile(s, probs, axis=1).T`` for rows ``s`` sorted along axis 1, with its bits.
+
+    numpy's linear method (type 7), step by step: the virtual index
+    ``v = (n - 1) p``, its floor and the next index (both the last where
+    ``v >= n - 1``), ``gamma = v - floor``, and numpy's ``_lerp``:
+    ``a + (b - a) gamma``, or ``b - (b - a)(1 - gamma)`` where ``gamma >= 0.5``.
+    Rows hold no ``nan``.  Tested against ``np.quantile`` bit for bit.
+    """
+    n = s.shape[1]
+    v = (n - 1) * np.asarray(probs, dtype=np.float64)
+    prev = np.floor(v)
+    nxt = prev + 1
+    above = v >= n - 1
+    prev[above] = -1
+    nxt[above] = -1
+    prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
+    a, b = s[:, prev], s[:, nxt]
+    gamma = v - prev
+    diff = b - a
+    out = np.asanyarray(a + diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape), casting="unsafe")
+    return out
+
+
 def _row_quantiles(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """``np.quantile(rows, probs, axis=1).T``, rows split over numba's threads
-    (numpy's partition releases the GIL; the result is the same)."""
+    """``np.quantile(rows, probs, axis=1).T`` (the same bits), rows split over numba's threads.
+
+    Each row is sorted (numpy's vectorised sort of contiguous rows releases the
+    GIL) and the quantiles read off it: 0.3 s for the baseline's pilot
+    (5,346 rows of 16,384 draws) where ``np.quantile`` along axis 1, which
+    partitions strided columns, took 1 to 2 s.
+    """
     nthr = max(1, min(numba.get_num_threads(), rows.shape[0]))
     cuts = np.linspace(0, rows.shape[0], nthr + 1).astype(int)
     with ThreadPoolExecutor(nthr) as ex:
-        parts = ex.map(lambda ab: np.quantile(rows[ab[0]:ab[1]], probs, axis=1).T, zip(cuts[:-1], cuts[1:]))
+        parts = ex.map(lambda ab: _sorted_quantiles(np.sort(rows[ab[0]:ab[1]], axis=1), probs),
+                       zip(cuts[:-1], cuts[1:]))
         return np.concatenate(list(parts), axis=0)
 
 
