@@ -201,3 +201,36 @@ def test_cluster_options_refused_with_one_line(tmp_path):
         p = subprocess.run(base + extra, capture_output=True, text=True, timeout=120)
         assert p.returncode != 0 and words in p.stderr and "Traceback" not in p.stderr, (extra, p.stderr[-800:])
     assert [e for e in os.listdir(tmp_path) if not e.startswith(".")] == []  # no run folder left
+
+
+@pytest.mark.slow
+def test_a_run_on_an_existing_scheduler_started_as_the_readme_says(tmp_path):
+    """`dask scheduler` and `dask worker` started from the command line (the README's recipe),
+    then `dieroll run --scheduler`: the local run's summary, bit for bit."""
+    import socket
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    addr = f"tcp://127.0.0.1:{port}"
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(3)
+        procs.append(subprocess.Popen([dask, "worker", addr, "--nthreads", "1", "--nworkers", "2", "--no-dashboard"],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from dask.distributed import Client
+        with Client(addr, timeout=30) as c:
+            c.wait_for_workers(2, timeout=60)
+        p = subprocess.run([sys.executable, "-m", "dieroll.cli", "--runs-dir", str(tmp_path), "run", BASELINE,
+                            "--name", "far", "--draws", "200000", "--scheduler", addr, "--task-size", "65536",
+                            "--quiet"], capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+    finally:
+        for pr in reversed(procs):
+            pr.terminate()
+            pr.wait(timeout=30)
+    _same(run(BASELINE, draws=200_000).summary, open_run(tmp_path / "far").summary)
