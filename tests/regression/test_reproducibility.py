@@ -89,3 +89,26 @@ def test_scenarios_share_random_numbers(baseline):
     ft = [c.id for c in baseline.quantities["smic_yield"].claims].index("ft")
     assert np.all(b.claims[:, k] == ft) and not np.all(a.claims[:, k] == ft)
     assert not np.array_equal(a.scalars[:, k], b.scalars[:, k])
+
+
+def test_seed_model_kernel_matches_its_equations_draw_by_draw(seed_priors):
+    """The seed model's blocked kernel against its docstring's sums, one draw and month at a
+    time in plain Python (the path from the plain reference's interpolation)."""
+    from dieroll.engine.layout import build_layout
+    from dieroll.model.reference import paths_on_grid
+    n = 700  # two whole blocks of 256 and a partial one
+    ch = evaluate(seed_priors, SEED_MODEL, draws=n, first=123)
+    layout = build_layout(seed_priors, SEED_MODEL.scalar_names, SEED_MODEL.path_names)
+    wpm = paths_on_grid(layout, ch.knots)["smic_wpm"]
+    names = SEED_MODEL.scalar_names
+    T = seed_priors.run.n_steps
+    for j in range(n):
+        x = dict(zip(names, ch.scalars[j]))
+        tsmc = x["tsmc_dies"] / x["dies_per_910c"] * x["packaging_yield"] * x["h100e_910c"]
+        made = 0.0
+        for t in range(T):
+            pk = wpm[j, t] * x["smic_share"] * x["dies_per_wafer"] * x["smic_yield"] / x["dies_per_910c"]
+            made += pk * x["packaging_yield"] * x["h100e_910c"]
+            want = tsmc + made + x["smuggled_per_month"] * (t + 1)
+            assert ch.output("smic_packages")[t, j] == pytest.approx(pk, rel=1e-12)
+            assert ch.output("china_total")[t, j] == pytest.approx(want, rel=1e-12)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-
+import numpy as np
 from numba import prange
 
 from .._jit import kernel
@@ -40,23 +40,49 @@ OUTPUTS = (
 )
 
 
+_B = 256  # draws per block: the block's inputs and running sums stay in L1
+
+
 @kernel(parallel=True)
 def _run(sc, kn, koff, seg, frac, out):
+    """``out[0 | 1, t, draw]`` for the chunk; draws innermost, in blocks of ``_B``.
+
+    Per draw the arithmetic is the module docstring's, in its order (the same
+    bits as a loop over draws); the loops over a block's draws read and write
+    with unit stride, so they are vectorised.
+    """
     n = sc.shape[0]
     T = out.shape[1]
-    for j in prange(n):
-        dies, dpp, py, h, share, dpw, yld, smug = (sc[j, 0], sc[j, 1], sc[j, 2], sc[j, 3], sc[j, 4], sc[j, 5],
-                                                   sc[j, 6], sc[j, 7])
-        base = dies / dpp * py * h
-        acc = 0.0
+    nk = kn.shape[1] - koff
+    nblocks = (n + _B - 1) // _B
+    for b in prange(nblocks):
+        j0 = b * _B
+        m = min(n, j0 + _B) - j0
+        v = np.empty((8, _B))
+        base = np.empty(_B)
+        acc = np.zeros(_B)
+        kb = np.empty((nk, _B))
+        for q in range(8):
+            for j in range(m):
+                v[q, j] = sc[j0 + j, q]
+        for q in range(nk):
+            for j in range(m):
+                kb[q, j] = kn[j0 + j, koff + q]
+        for j in range(m):
+            base[j] = v[0, j] / v[1, j] * v[2, j] * v[3, j]
         for t in range(T):
             i = seg[t]
-            a = kn[j, koff + i]
-            wpm = a + frac[t] * (kn[j, koff + i + 1] - a) if i + 1 < kn.shape[1] - koff else a
-            pk = wpm * share * dpw * yld / dpp
-            acc += pk * py * h
-            out[0, t, j] = base + acc + smug * (t + 1)
-            out[1, t, j] = pk
+            f = frac[t]
+            last = i + 1 >= nk
+            i1 = i if last else i + 1
+            k = float(t + 1)
+            for j in range(m):
+                a = kb[i, j]
+                wpm = a if last else a + f * (kb[i1, j] - a)
+                pk = wpm * v[4, j] * v[5, j] * v[6, j] / v[1, j]
+                acc[j] += pk * v[2, j] * v[3, j]
+                out[0, t, j0 + j] = base[j] + acc[j] + v[7, j] * k
+                out[1, t, j0 + j] = pk
 
 
 def _run_chunk(layout, scalars, knots, abs0, out):
