@@ -4,7 +4,8 @@ Feeds the baseline's own chunks (default chunk size) through a Reducer sized for
 ``--n-total`` draws: the first phase (the pilot's windows) and, after the
 switch, the narrowed windows, as a run of that size would count them.  Prints
 microseconds per draw and nanoseconds per value (a value is one series at one
-month of one draw) for each, so that a change to a kernel can be measured
+month of one draw) for each, and the model kernel's time alone (no reducer
+between its chunks), so that a change to a kernel can be measured
 alone.
 
     python benchmarks/bench_reducer.py [--n-total 1e7] [--draws 60000]
@@ -53,6 +54,19 @@ def main():
     print(f"{MODEL.n_series} series x {T} months = {MODEL.n_series * T:,} values per draw; chunks of {cs:,} "
           f"draws; windows for N = {N:,} placed in {time.perf_counter() - t0:.2f} s; switch at "
           f"{red.switch if red.switch is not None else 'none'}", flush=True)
+
+    # the model alone (no reducer between its chunks), medians of 5 passes
+    alone = []
+    for _ in range(5):
+        tm = 0.0
+        for f in range(0, n_time, cs):
+            k = min(cs, n_time - f)
+            S._fill_inputs(layout, seed, f, bufs.scalars[:k], bufs.claims[:k], bufs.knots[:k])
+            t = time.perf_counter()
+            MODEL.run_chunk(layout, bufs.scalars[:k], bufs.knots[:k], abs0, bufs.out[:, :, :k] if k < cs else bufs.out)
+            tm += time.perf_counter() - t
+        alone.append(tm / n_time * 1e6)
+    print(f"model kernel alone: {sorted(alone)[2]:.2f} us/draw (median of 5 passes over {n_time:,} draws)", flush=True)
 
     def phase(label, first, n):
         tm = ta = 0.0

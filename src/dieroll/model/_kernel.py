@@ -406,7 +406,7 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         # start, this month's too): the loads run many at a time while this month is
         # computed, so next month's copy finds its lines in cache instead of waiting for
         # each in turn (the copy was three quarters of the kernel's time; this takes
-        # the kernel from 4.6 to 3.3 us a draw, benchmarks/bench_reducer.py)
+        # the kernel alone from 4.6 to 3.3 us a draw, benchmarks/bench_reducer.py)
         for u in range(t if t == 0 else t + 1, min(t + 2, T)):
             for q in range(ob.shape[0]):
                 for j in range(0, nb, 16):
