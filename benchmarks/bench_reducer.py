@@ -42,7 +42,7 @@ def main():
     T, N, n_time = prior.run.n_steps, int(args.n_total), int(args.draws)
     layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
-    cs = max(256, S.DEFAULT_CHUNK_BYTES // (4 * MODEL.n_series * T) // 256 * 256)
+    cs = S.default_chunk_size(MODEL, T)
     bufs = S._Buffers(layout, MODEL.n_series, T, cs, dtype=np.float32)
     seed = prior.run.seed
     pilot = np.concatenate([bufs.chunk(MODEL, layout, seed, abs0, f, min(cs, PILOT - f)).out.copy()

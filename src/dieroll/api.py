@@ -84,12 +84,12 @@ def _simulated(prior, model, layout, writer, *, draws, seed, threads, chunk_size
                command, priors_file, client=None, task_size=None):
     """Sample ``prior`` through ``model`` (kept draws to ``writer``) and build the summary:
     the second half of the composition path.  Returns ``(simulation, summary Dataset)``."""
-    if client is not None and writer is not None:
-        if writer.path is None:
-            from .errors import RunError
-            raise RunError("kept draws in memory (keep_draws=True in dieroll.run) are not gathered from a "
-                           "cluster: use run_to_folder(..., keep_draws=True), whose workers write draws.zarr")
-        writer.create()  # the workers write their batches into it
+    if client is not None and writer is not None and writer.path is None:
+        from .errors import RunError
+        raise RunError("kept draws in memory (keep_draws=True in dieroll.run) are not gathered from a "
+                       "cluster: use run_to_folder(..., keep_draws=True), whose workers write draws.zarr")
+    if writer is not None and writer.path is not None:
+        writer.create()  # batches are written into it, here or by the workers
     sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                    on_chunk=writer.add if writer and client is None else None, progress=progress, layout=layout,
                    client=client, task_size=task_size, sink=writer if client is not None else None)

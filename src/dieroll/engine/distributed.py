@@ -86,7 +86,7 @@ def _identity(x):
     return x
 
 
-def _task(prior, model, layout, seed, abs0, template, start, stop, chunk_size, sink=None):
+def _task(prior, model, layout, sink, seed, abs0, template, start, stop, chunk_size):
     """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial;
     with a ``sink`` (kept draws), every chunk goes to ``sink.for_task(start, stop)`` too."""
     from .simulate import RUN_DTYPE, _Buffers, _threads, reduce_range
@@ -157,7 +157,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
                 continue
             reducer.narrow_now()
             tmpl = client.submit(_identity, reducer.template(), pure=False, key=f"dieroll-windows-{time.time_ns()}")
-            futs = {client.submit(_task, *shared[:3], seed, abs0, tmpl, a, b, chunk_size, shared[3],
+            futs = {client.submit(_task, *shared, seed, abs0, tmpl, a, b, chunk_size,
                                   key=f"dieroll-{seed}-{a}-{b}-{time.time_ns()}", pure=False, retries=3): (a, b)
                     for a, b in phase}
             ready, order = {}, [a for a, _ in phase]

@@ -88,8 +88,8 @@ def _sorted_quantiles(s: np.ndarray, probs: np.ndarray) -> np.ndarray:
     a, b = s[:, prev], s[:, nxt]
     gamma = v - prev
     diff = b - a
-    out = np.asanyarray(a + diff * gamma)
-    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape), casting="unsafe")
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5, casting="unsafe")
     return out
 
 

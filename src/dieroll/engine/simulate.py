@@ -24,7 +24,7 @@ from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer
 
-__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES", "STOP"]
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES", "default_chunk_size", "STOP"]
 
 #: Set (e.g. by a SIGINT handler) to stop a running simulation at the next chunk
 #: boundary with ``KeyboardInterrupt``, never inside a parallel kernel.
@@ -163,6 +163,12 @@ def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, fir
     return bufs.chunk(model, layout, seed, abs0, first, draws)
 
 
+def default_chunk_size(model: Model, n_steps: int) -> int:
+    """Draws per chunk unless told: as many as fit in ``DEFAULT_CHUNK_BYTES`` of float32
+    outputs, a multiple of 256 (at least 256)."""
+    return max(256, DEFAULT_CHUNK_BYTES // (RUN_DTYPE.itemsize * model.n_series * n_steps) // 256 * 256)
+
+
 def _threshold_rows(model, prior, T):
     th = {}
     for name, vals in prior.run.thresholds.items():
@@ -245,7 +251,7 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     T = prior.run.n_steps
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     if chunk_size is None:
-        chunk_size = max(256, DEFAULT_CHUNK_BYTES // (RUN_DTYPE.itemsize * model.n_series * T) // 256 * 256)
+        chunk_size = default_chunk_size(model, T)
     elif isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or \
             not 1 <= chunk_size <= MAX_CHUNK:
         raise RunError(f"chunk size must be a whole number of draws from 1 to {MAX_CHUNK:,}, got {chunk_size!r}")

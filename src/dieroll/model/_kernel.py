@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import prange
 
-from .._jit import kernel
+from .._jit import kernel, touch_lines
 from ..contract import OutputContract
 from . import abroad, ascend, attrition, conversion, flows, hbm, nvidia, other_domestic, smic, smuggled, tsmc, us
 from .inputs import PATHS, SCALARS
@@ -379,6 +379,15 @@ def _totals_month(t, nb, pv, st, ob):
 
 
 @kernel(inline=True)
+def _touch_month(out, t, j0, nb):
+    """Fetch the cache lines of month ``t`` of draws ``j0 .. j0 + nb - 1`` in ``out``."""
+    s = 0.0
+    for q in range(out.shape[0]):
+        s += touch_lines(out[q, t], j0, j0 + nb)
+    return s
+
+
+@kernel(inline=True)
 def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out,
            sink):
     """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
@@ -399,18 +408,15 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     _by_draw(sc, j0, nb, sb)
     _by_draw(knots, j0, nb, kb)
     _init(sb, nb, abs0, st)
-    touched = 0.0
+    # the copy of each month's outputs into ``out`` was three quarters of the kernel's
+    # time: next month's destination lines are fetched while this month is computed,
+    # so that the copy finds them in cache (the kernel alone 4.6 -> 3.3 us a draw,
+    # benchmarks/bench_reducer.py)
+    touched = _touch_month(out, 0, j0, nb)
     for t in range(T):
         a = abs0 + t
-        # read one value per cache line of next month's destinations in ``out`` (at the
-        # start, this month's too): the loads run many at a time while this month is
-        # computed, so next month's copy finds its lines in cache instead of waiting for
-        # each in turn (the copy was three quarters of the kernel's time; this takes
-        # the kernel alone from 4.6 to 3.3 us a draw, benchmarks/bench_reducer.py)
-        for u in range(t if t == 0 else t + 1, min(t + 2, T)):
-            for q in range(ob.shape[0]):
-                for j in range(0, nb, 16):
-                    touched += out[q, u, j0 + j]
+        if t + 1 < T:
+            touched += _touch_month(out, t + 1, j0, nb)
         _paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step)
         if flows.restarts(a, t):  # a new calendar year of flows
             for q in range(Y_MADE, Y_US + 1):

@@ -59,7 +59,6 @@ class DrawsWriter:
         self._memory = [] if path is None else None
         self.time = prior.run.dates()
         self._pending = []
-        self._created = False
 
     # ------------------------------------------------------------------ adding draws
     def add(self, chunk) -> None:
@@ -96,9 +95,7 @@ class DrawsWriter:
         n = sc.shape[0]
         check_free(os.path.dirname(os.path.abspath(self.path)), n * self.bytes_per_draw(),
                    f"draws.zarr (draws {first:,} to {first + n - 1:,})")
-        if not self._created:
-            self.create()
-        elif not os.path.isdir(self.path):  # a stopped run's folder was removed: write nothing back
+        if not os.path.isdir(self.path):  # create() was called; a stopped run's folder removed since
             raise RunStoreError(f"{self.path} is gone (the run was stopped); draws {first:,} and on not written")
         region = {"draw": slice(first, first + n)}
         for group, ds in zip(_GROUPS, (prior_ds, pred_ds)):
@@ -146,8 +143,8 @@ class DrawsWriter:
 
     def create(self) -> None:
         """Create the store: every array at its full length in chunks of ``BATCH`` draws,
-        the coordinates written, no draws yet (a cluster run's client calls it before
-        the workers write their regions)."""
+        the coordinates written, no draws yet.  Called once, before the run's first
+        chunk (on a cluster, by the client before the workers write their regions)."""
         import dask.array as da
         if self.path is None:
             raise ValueError("an in-memory writer has no store to create")
@@ -166,13 +163,12 @@ class DrawsWriter:
             coords["chain"] = np.array([0], dtype=np.int64)
             xr.Dataset(lazy, coords=coords).to_zarr(self.path, group=group, mode="w" if group == "prior" else "a",
                                                     compute=False, consolidated=False)
-        self._created = True
 
     def for_task(self, start: int, stop: int) -> "DrawsWriter":
         """A writer for draws ``start .. stop - 1`` into this (created) store, as a cluster
         task runs them: ``start`` must begin a batch and ``stop`` end one (or the run)."""
-        if self.path is None or not self._created:
-            raise ValueError("create() the store before handing it to tasks")
+        if self.path is None:
+            raise ValueError("an in-memory writer has no store for tasks")
         for d in (start, stop):
             if d % BATCH and d != self.draws:
                 raise RunStoreError(f"kept draws are written in batches of {BATCH:,} draws: a task from draw "
@@ -180,9 +176,7 @@ class DrawsWriter:
         if not os.path.isdir(self.path):
             raise RunStoreError(f"{self.path}: kept draws on a cluster need the runs folder on a filesystem "
                                 f"every worker sees (this worker, pid {os.getpid()}, does not see it)")
-        w = DrawsWriter(self.path, self.prior, self.model, self.layout, self.draws)
-        w._created = True
-        return w
+        return DrawsWriter(self.path, self.prior, self.model, self.layout, self.draws)
 
     def bytes_per_draw(self) -> int:
         """Uncompressed bytes one draw takes in ``draws.zarr`` (an upper bound on what is written)."""
@@ -194,7 +188,7 @@ class DrawsWriter:
         """Write what is buffered, record ``attrs`` (the run's provenance) on the store's root
         and consolidate its metadata, so that readers open it in one read."""
         self.flush()
-        if self._memory is not None or not self._created:
+        if self._memory is not None:
             return
         import zarr
         root = zarr.open_group(self.path, mode="r+")
