@@ -36,13 +36,14 @@ def main():
     ap.add_argument("--switch", type=float, default=None,
                     help="narrow after this many draws (default: as a run of --n-total, N/16 to a fold; "
                          "the first phase is then fed that many draws before phase two is timed)")
+    ap.add_argument("--chunk-size", type=int, default=None, help="draws per chunk (default: simulate's)")
     args = ap.parse_args()
     prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
     S.simulate(prior, draws=1_000)  # compile / load the numba cache
     T, N, n_time = prior.run.n_steps, int(args.n_total), int(args.draws)
     layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
-    cs = S.default_chunk_size(MODEL, T)
+    cs = args.chunk_size or S.default_chunk_size(MODEL, T)
     bufs = S._Buffers(layout, MODEL.n_series, T, cs, dtype=np.float32)
     seed = prior.run.seed
     pilot = np.concatenate([bufs.chunk(MODEL, layout, seed, abs0, f, min(cs, PILOT - f)).out.copy()

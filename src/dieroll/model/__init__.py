@@ -6,7 +6,6 @@ numpy version of the same equations kept for tests.
 from __future__ import annotations
 
 import numba
-import numpy as np
 
 from ..catalog import Model
 from . import _kernel
@@ -18,7 +17,7 @@ __all__ = ["MODEL", "CHANNELS", "CONSTRAINTS", "COUNTRIES", "METRICS", "ROUTES"]
 
 def _run_chunk(layout, scalars, knots, abs0, out):
     _kernel.run_chunk(scalars, knots, abs0, layout.pa_koff, layout.pa_nk, layout.pa_interp,
-                      layout.pa_seg, layout.pa_frac, numba.get_num_threads(), out, np.empty(numba.get_num_threads()))
+                      layout.pa_seg, layout.pa_frac, numba.get_num_threads(), out)
 
 
 MODEL = Model(name="china-ai-compute", inputs={i.name: i for i in INPUTS}, outputs=OUTPUTS,

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import prange
 
-from .._jit import kernel, touch_lines
+from .._jit import kernel
 from ..contract import OutputContract
 from . import abroad, ascend, attrition, conversion, flows, hbm, nvidia, other_domestic, smic, smuggled, tsmc, us
 from .inputs import PATHS, SCALARS
@@ -379,17 +379,7 @@ def _totals_month(t, nb, pv, st, ob):
 
 
 @kernel(inline=True)
-def _touch_month(out, t, j0, nb):
-    """Fetch the cache lines of month ``t`` of draws ``j0 .. j0 + nb - 1`` in ``out``."""
-    s = 0.0
-    for q in range(out.shape[0]):
-        s += touch_lines(out[q, t], j0, j0 + nb)
-    return s
-
-
-@kernel(inline=True)
-def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out,
-           sink):
+def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out):
     """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
 
     Each draw's months depend on each other (queues, stocks, HBM), but draws do
@@ -402,21 +392,19 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     view of ``out`` has strides known only at run time, and either stops the
     vectoriser): the block's scalars are first copied into ``sb[quantity,
     draw]`` (:func:`_by_draw`), and each month's outputs go to ``ob[series,
-    draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.
+    draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.  That copy
+    indexes ``out`` with unsigned integers: a signed ``j0 + j`` gets numba's
+    negative-index fix-up, which kept the copy from being vectorised, and the
+    copy then took over half of the kernel's time (the kernel alone 6.3 ->
+    3.1 us a draw, ``benchmarks/bench_reducer.py``, the same bits).
     """
     T = out.shape[1]
     _by_draw(sc, j0, nb, sb)
     _by_draw(knots, j0, nb, kb)
     _init(sb, nb, abs0, st)
-    # the copy of each month's outputs into ``out`` was three quarters of the kernel's
-    # time: next month's destination lines are fetched while this month is computed,
-    # so that the copy finds them in cache (the kernel alone 4.6 -> 3.3 us a draw,
-    # benchmarks/bench_reducer.py)
-    touched = _touch_month(out, 0, j0, nb)
+    u0 = np.uint64(j0)
     for t in range(T):
         a = abs0 + t
-        if t + 1 < T:
-            touched += _touch_month(out, t + 1, j0, nb)
         _paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step)
         if flows.restarts(a, t):  # a new calendar year of flows
             for q in range(Y_MADE, Y_US + 1):
@@ -426,17 +414,18 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         _other_month(t, a, nb, pv, st, sb)
         _stocks_month(nb, st, ob)
         _totals_month(t, nb, pv, st, ob)
+        ut = np.uint64(t)
         for q in range(ob.shape[0]):
+            uq = np.uint64(q)
             for j in range(nb):
-                out[q, t, j0 + j] = ob[q, j]
-    sink[0] = touched  # keeps the loads
+                out[uq, ut, u0 + np.uint64(j)] = ob[q, j]
 
 
 _B = 256  # draws per block: state, inputs and one month of paths of a block stay in L2
 
 
 @kernel(parallel=True)
-def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out, sink):
+def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out):
     """Fill ``out (N_SERIES, T, n)`` from ``scalars (n, S)`` and ``knots (n, K)``.
 
     Draws are split into ``nthreads`` contiguous ranges of blocks; each thread
@@ -458,4 +447,4 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
-                   st, sb, ob, out, sink[tid:tid + 1])
+                   st, sb, ob, out)
