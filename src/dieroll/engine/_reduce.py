@@ -198,26 +198,26 @@ def _count(idx, n, nc, hist, counts, base):
     Most values of a row fall in a few cells (the gaps between the quantile
     windows), so one increment after another to the same counter would wait
     for the last: each must read what the one before stored.  The values are
-    counted first in ``COPIES`` interleaved copies of the row's cells
-    (``hist[COPIES c + i % COPIES]``), so that increments to one address are
-    ``COPIES`` values apart, then added to ``counts`` in one pass, in order.
-    Counts are integers: the result is the same as counting one by one.
+    counted first in ``COPIES`` copies of the row's cells, value ``i`` in copy
+    ``i % COPIES`` (``hist[k * nc + cell]``), so that increments to one address
+    are ``COPIES`` values apart; the copies are then added to ``counts`` in one
+    vectorised pass.  Counts are integers: the result is the same as counting
+    one by one.
     """
-    m = np.uint64(COPIES * nc)
-    for c in range(m):
+    m = np.uint64(nc)
+    for c in range(COPIES * m):
         hist[c] = 0
     full = n // COPIES * COPIES
     for i in range(0, full, COPIES):
         for k in range(COPIES):
-            hist[np.uint64(COPIES) * idx[i + k] + np.uint64(k)] += 1
+            hist[np.uint64(k) * m + idx[i + k]] += 1
     for i in range(full, n):
-        hist[np.uint64(COPIES) * idx[i]] += 1
-    for c in range(nc):
-        uc = np.uint64(c)
-        t = hist[np.uint64(COPIES) * uc]
+        hist[idx[i]] += 1
+    for c in range(m):
+        t = hist[c]
         for k in range(1, COPIES):
-            t += hist[np.uint64(COPIES) * uc + np.uint64(k)]
-        counts[base + uc] += t
+            t += hist[np.uint64(k) * m + c]
+        counts[base + c] += t
 
 
 @kernel(parallel=True)
