@@ -35,7 +35,7 @@ def _cache_dir(src: Path | None = None) -> str:
 if not os.environ.get("NUMBA_CACHE_DIR"):
     numba.config.CACHE_DIR = _cache_dir()
 
-__all__ = ["kernel", "touch_lines"]
+__all__ = ["kernel"]
 
 
 def kernel(fn=None, *, parallel: bool = False, inline: bool = False, no_nan: bool = False):
@@ -53,18 +53,3 @@ def kernel(fn=None, *, parallel: bool = False, inline: bool = False, no_nan: boo
                       inline="always" if inline else "never")
     return deco if fn is None else deco(fn)
 
-
-@kernel(inline=True)
-def touch_lines(a, start, stop):
-    """Read one element per 64-byte cache line of ``a[start:stop]``, in order; return their sum.
-
-    For memory a kernel is about to update at scattered places (the reducer's
-    counters, the model's chunk of outputs): read in order, the loads run many
-    at a time and the hardware prefetcher follows, where scattered stores would
-    wait for each line in turn.  The caller stores the sum somewhere it cannot
-    be dropped, so that the loads are kept.
-    """
-    s = 0
-    for c in range(start, stop, 64 // a.itemsize):
-        s += a[c]
-    return s

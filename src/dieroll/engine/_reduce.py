@@ -20,9 +20,9 @@ Unused slots have ``lo = +inf``, ``inv = 1``, ``nbins = 0`` and add ``-1``;
 instructions per value and window, no branches.
 
 Per row the work is split into loops: *locate* (the cell of every value,
-vectorised), *count* (one increment per value, into ``COPIES`` interleaved
-copies of the row's cells that are then added to its counters in order, when
-the row has fewer cells than the chunk has values), min and max (vectorised), sums
+vectorised), *count* (one increment per value; when the row has fewer cells
+than the chunk has values, into ``COPIES`` copies of its cells that are then
+added to its counters in one pass), min and max (vectorised), sums
 about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised),
 closed in a fixed order at every ``block`` boundary (so sums never depend on the
 chunking or the threads), and exceedance counts.  A row that is constant over
@@ -36,12 +36,12 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from .._jit import kernel, touch_lines
+from .._jit import kernel
 
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
 NPAR = 3  # parameters per window slot: lo, inv, nbins
 LANES = 32  # partial sums per row, by absolute draw index (BLOCK must be a multiple)
-COPIES = 4  # interleaved copies of a row's counters while a chunk is counted (see _count)
+COPIES = 4  # copies of a row's counters while a chunk is counted (see _count)
 
 
 @kernel(inline=True)
@@ -192,6 +192,21 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
 
 
 @kernel(inline=True)
+def _touch(a, start, stop):
+    """Read one element per 64-byte cache line of ``a[start:stop]``, in order; return their sum.
+
+    For counters about to be updated at scattered places: read in order, the
+    loads run many at a time and the hardware prefetcher follows, where
+    scattered stores would wait for each line in turn.  The caller stores the
+    sum somewhere it cannot be dropped, so that the loads are kept.
+    """
+    s = 0
+    for c in range(start, stop, 64 // a.itemsize):
+        s += a[c]
+    return s
+
+
+@kernel(inline=True)
 def _count(idx, n, nc, hist, counts, base):
     """Add one to cell ``idx[i]`` of a row's ``nc`` counters ``counts[base:]`` for every ``i < n``.
 
@@ -238,7 +253,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, sh
         return
     for tid in prange(nthr):
         idx = np.empty(n, np.uint32)  # scratch, once per thread (unsigned: no negative-index check)
-        hist = np.empty(COPIES * ncell.max(), np.uint32)
+        hist = np.empty(COPIES * min(ncell.max(), n), np.uint32)  # for rows of at most n cells
         tmp = np.empty(2, np.int32)
         ends = np.empty(2, out.dtype)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
@@ -268,7 +283,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, sh
             else:
                 # more cells than values (the first phase of a long run): counted in place,
                 # the row's counters read in order first so that they arrive many at a time
-                tmp[0] = touch_lines(counts, cbase[r], cbase[r] + ncell[r])
+                tmp[0] = _touch(counts, cbase[r], cbase[r] + ncell[r])
                 for i in range(n):
                     counts[base + idx[i]] += 1
             adds = not (const and row[0] - shift[r] == 0.0)

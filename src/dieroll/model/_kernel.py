@@ -392,11 +392,10 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     view of ``out`` has strides known only at run time, and either stops the
     vectoriser): the block's scalars are first copied into ``sb[quantity,
     draw]`` (:func:`_by_draw`), and each month's outputs go to ``ob[series,
-    draw]`` and are then copied into ``out[:, t, j0:j0 + nb]``.  That copy
-    indexes ``out`` with unsigned integers: a signed ``j0 + j`` gets numba's
-    negative-index fix-up, which kept the copy from being vectorised, and the
-    copy then took over half of the kernel's time (the kernel alone 6.3 ->
-    3.1 us a draw, ``benchmarks/bench_reducer.py``, the same bits).
+    draw]`` and are then copied into ``out[:, t, j0:j0 + nb]`` with unsigned
+    indices, for the same reason (with ``j0 + j`` the copy was not vectorised
+    and took over half of the kernel's time: the kernel alone 6.3 -> 3.1 us a
+    draw, ``benchmarks/bench_reducer.py``, the same bits).
     """
     T = out.shape[1]
     _by_draw(sc, j0, nb, sb)
