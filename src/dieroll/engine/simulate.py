@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from .._stream import aligned_empty
 from ..catalog import Model
 from ..errors import RunError
 from ..priors import PriorSet
@@ -103,14 +104,14 @@ class _Buffers:
         self.scalars = np.empty((n, layout.n_scalars))
         self.claims = np.zeros((n, layout.n_scalars), dtype=np.int16)
         self.knots = np.empty((n, layout.n_knots))
-        self.out = np.empty((n_series, T, n), dtype=dtype)
+        self.out = aligned_empty((n_series, T, n), dtype)  # aligned for streaming stores
 
     def chunk(self, model, layout, seed, abs0, first, n) -> Chunk:
         if n == self.out.shape[2]:
             sc, cl, kn, out = self.scalars, self.claims, self.knots, self.out
         else:
             sc, cl, kn = self.scalars[:n], self.claims[:n], self.knots[:n]
-            out = np.empty(self.out.shape[:2] + (n,), dtype=self.out.dtype)
+            out = aligned_empty(self.out.shape[:2] + (n,), self.out.dtype)
         _fill_inputs(layout, seed, first, sc, cl, kn)
         model.run_chunk(layout, sc, kn, abs0, out)
         return Chunk(first, sc, cl, kn, out, model)

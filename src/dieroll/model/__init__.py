@@ -6,7 +6,9 @@ numpy version of the same equations kept for tests.
 from __future__ import annotations
 
 import numba
+import numpy as np
 
+from .._stream import can_stream
 from ..catalog import Model
 from . import _kernel
 from .inputs import INPUTS
@@ -15,9 +17,14 @@ from .outputs import CHANNELS, CONSTRAINTS, COUNTRIES, METRICS, OUTPUTS, ROUTES
 __all__ = ["MODEL", "CHANNELS", "CONSTRAINTS", "COUNTRIES", "METRICS", "ROUTES"]
 
 
+_NO_STREAM = np.empty(8, np.float32)
+
+
 def _run_chunk(layout, scalars, knots, abs0, out):
+    stream = can_stream(out)
     _kernel.run_chunk(scalars, knots, abs0, layout.pa_koff, layout.pa_nk, layout.pa_interp,
-                      layout.pa_seg, layout.pa_frac, numba.get_num_threads(), out)
+                      layout.pa_seg, layout.pa_frac, numba.get_num_threads(), out,
+                      out.reshape(-1) if stream else _NO_STREAM, stream)
 
 
 MODEL = Model(name="china-ai-compute", inputs={i.name: i for i in INPUTS}, outputs=OUTPUTS,

@@ -18,6 +18,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
+from .._stream import store_fence, stream8
 from ..contract import OutputContract
 from . import abroad, ascend, attrition, conversion, flows, hbm, nvidia, other_domestic, smic, smuggled, tsmc, us
 from .inputs import PATHS, SCALARS
@@ -379,7 +380,8 @@ def _totals_month(t, nb, pv, st, ob):
 
 
 @kernel(inline=True)
-def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out):
+def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob, out,
+           outf, obf, stream):
     """Run draws ``j0 .. j0 + nb - 1`` month by month, the draws innermost.
 
     Each draw's months depend on each other (queues, stocks, HBM), but draws do
@@ -395,9 +397,16 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     draw]`` and are then copied into ``out[:, t, j0:j0 + nb]`` with unsigned
     indices, for the same reason (with ``j0 + j`` the copy was not vectorised
     and took over half of the kernel's time: the kernel alone 6.3 -> 3.1 us a
-    draw, ``benchmarks/bench_reducer.py``, the same bits).
+    draw, ``benchmarks/bench_reducer.py``, the same bits).  With ``stream``
+    (see :func:`dieroll._stream.can_stream`) the copy writes whole pieces of
+    eight draws with streaming stores into ``outf``, the same array flat:
+    the chunk is larger than the caches, and ordinary stores made the core
+    read every line of it from memory before writing it (the kernel alone
+    3.4-3.5 -> 1.9 us a draw on chunks of 1,536; the same bits).
     """
     T = out.shape[1]
+    n = out.shape[2]
+    bw = ob.shape[1]
     _by_draw(sc, j0, nb, sb)
     _by_draw(knots, j0, nb, kb)
     _init(sb, nb, abs0, st)
@@ -416,15 +425,22 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         ut = np.uint64(t)
         for q in range(ob.shape[0]):
             uq = np.uint64(q)
-            for j in range(nb):
-                out[uq, ut, u0 + np.uint64(j)] = ob[q, j]
+            j = 0
+            if stream:
+                # whole pieces of eight with streaming stores (see dieroll._stream)
+                f0 = (q * T + t) * n + j0
+                while j + 8 <= nb:
+                    stream8(outf, f0 + j, obf, q * bw + j)
+                    j += 8
+            for i in range(j, nb):
+                out[uq, ut, u0 + np.uint64(i)] = ob[q, i]
 
 
 _B = 64  # draws per block: see run_chunk
 
 
 @kernel(parallel=True)
-def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out):
+def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out, outf, stream):
     """Fill ``out (N_SERIES, T, n)`` from ``scalars (n, S)`` and ``knots (n, K)``.
 
     Draws are split into ``nthreads`` contiguous ranges of blocks of ``_B``
@@ -434,6 +450,8 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     130 KB) close to L1: a whole run's time per draw fell by about 15 % from
     blocks of 256 (sampling, model and reducers, windows for 1e7, chunks of
     1,536: 7.8-8.2 -> 6.8-6.9 us; 32 draws a block was slower again).
+    ``outf`` is ``out`` flat when ``stream`` is true (any float32 array
+    otherwise); each thread fences its streaming stores before it ends.
     """
     n = scalars.shape[0]
     P = pa_koff.shape[0]
@@ -445,10 +463,13 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         sb = np.empty((scalars.shape[1], _B))
         kb = np.empty((knots.shape[1], _B))
         ob = np.empty((N_SERIES, _B))
+        obf = ob.reshape(-1)
         rat = np.empty((2 * P, _B))
         step = np.empty(P)
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
-                   st, sb, ob, out)
+                   st, sb, ob, out, outf, obf, stream)
+        if stream:
+            store_fence()

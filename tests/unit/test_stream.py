@@ -1,0 +1,83 @@
+"""Streaming stores (``dieroll._stream``): when a kernel may stream, that a streamed
+piece holds the values an assignment would, and that the model's chunk is the
+same whichever way it is written."""
+import numpy as np
+import pytest
+from numba import njit
+
+from dieroll import _stream
+from dieroll._stream import ALIGN, aligned_empty, can_stream, store_fence, stream8
+
+
+@pytest.mark.parametrize("shape,dtype", [((3, 5, 16), np.float32), ((7,), np.float64), ((1, 1, 1), np.float32)])
+def test_aligned_empty(shape, dtype):
+    a = aligned_empty(shape, dtype)
+    assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+    assert a.ctypes.data % 64 == 0
+
+
+def test_can_stream_only_where_every_piece_is_aligned():
+    a = aligned_empty((4, 3, 16), np.float32)
+    assert can_stream(a) is _stream.STREAMING
+    assert not can_stream(aligned_empty((4, 3, 12), np.float32))     # rows not a multiple of 8 values
+    assert not can_stream(aligned_empty((4, 3, 16), np.float64))     # runs stream float32 only
+    assert not can_stream(a[:, :, 8:])                               # not contiguous
+    flat = aligned_empty((40,), np.float32)
+    assert not can_stream(flat[1:33])                                # data 4 bytes past an aligned address
+    assert (flat[8:40].ctypes.data % ALIGN == 0) and can_stream(flat[8:40]) is _stream.STREAMING
+
+
+@njit
+def _copy(dst, src, nt):
+    j = 0
+    if nt:
+        while j + 8 <= src.shape[0]:
+            stream8(dst, j, src, j)
+            j += 8
+    for i in range(j, src.shape[0]):
+        dst[i] = src[i]
+    store_fence()
+
+
+@pytest.mark.parametrize("src_dtype", [np.float64, np.float32])
+def test_stream8_stores_what_an_assignment_stores(src_dtype):
+    rng = np.random.default_rng(3)
+    special = [1 / 3, -0.0, np.inf, -np.inf, np.nan, 1e-40, 3.4028235e38 * 1.5, 2.0**-149, 1.0000000596046448]
+    with np.errstate(over="ignore"):
+        src = np.concatenate([special, rng.normal(0, 1e6, 200), rng.lognormal(0, 30, 51)]).astype(src_dtype)
+    assert src.size % 8 == 4  # a tail of four copied the ordinary way
+    streamed = aligned_empty(src.shape, np.float32)
+    plain = aligned_empty(src.shape, np.float32)
+    with np.errstate(over="ignore"):
+        _copy(streamed, src, True)
+        _copy(plain, src, False)
+        expected = src.astype(np.float32)
+    assert np.array_equal(streamed.view(np.uint32), expected.view(np.uint32))
+    assert np.array_equal(plain.view(np.uint32), expected.view(np.uint32))
+
+
+def test_stream8_refuses_other_types():
+    from numba.core.errors import TypingError
+    with pytest.raises(TypingError, match="float32 C array"):
+        _copy(np.zeros(8), np.zeros(8), True)
+
+
+@pytest.mark.parametrize("n", [200, 64, 8])
+def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
+    """The model kernel writes the same bits with streaming stores as with ordinary
+    ones (200 draws: three blocks of 64 and a last block of 8)."""
+    from dieroll.engine.layout import build_layout
+    from dieroll.engine.simulate import sample_inputs
+    from dieroll.model import MODEL, _kernel
+    layout = build_layout(baseline, MODEL.scalar_names, MODEL.path_names)
+    sc, _, kn = sample_inputs(layout, 11, 1_000, n)
+    T = baseline.run.n_steps
+    outs = []
+    for stream in (True, False):
+        out = aligned_empty((MODEL.n_series, T, n), np.float32)
+        out[:] = np.nan
+        _kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
+                          layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream)
+        outs.append(out)
+    assert np.isfinite(outs[0]).all()
+    assert np.array_equal(outs[0].view(np.uint32), outs[1].view(np.uint32))
