@@ -666,7 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar or messages (default: shown)")
     r.add_argument("--threads", type=int, help="worker threads, 1 to 256 (default: all cores); results do not "
                                                "depend on it")
-    r.add_argument("--chunk-size", type=int, help="draws per chunk (default: sized to 32 MiB); results do not "
+    r.add_argument("--chunk-size", type=int, help="draws per chunk (default: sized to 128 MiB); results do not "
                                                   "depend on it")
     r.add_argument("--workers", type=int, metavar="N",
                    help="run the draws on a dask LocalCluster of N processes (one numba thread each); the "

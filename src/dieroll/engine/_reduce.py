@@ -236,9 +236,10 @@ def _count(idx, n, nc, hist, counts, base):
 
 
 @kernel(parallel=True)
-def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, shift, lanes, tsum, tsq,
+def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, vmax, shift, lanes, tsum, tsq,
                thresholds, nth, exceed, nthreads, consts):
-    """Add a chunk ``out (R, n)`` (draws in order) to the reducers of every row.
+    """Add columns ``lo .. hi - 1`` of a chunk ``out (R, N)`` (draws in order, column
+    ``lo`` being draw ``first_draw``) to the reducers of every row.
 
     ``win (R, K, NPAR)`` holds each row's window slots (see the module
     docstring) in the float type of ``out``; ``counts[cbase[r]:]`` holds row
@@ -246,7 +247,8 @@ def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, sh
     0, -1 and ``K`` in it.  Rows are split into ``nthreads`` contiguous ranges,
     one per thread (the result does not depend on it).
     """
-    R, n = out.shape
+    R = out.shape[0]
+    n = hi - lo
     K = win.shape[1]
     nthr = max(1, min(nthreads, R))
     if n == 0:
@@ -257,7 +259,7 @@ def accumulate(out, first_draw, block, win, counts, cbase, ncell, vmin, vmax, sh
         tmp = np.empty(2, np.int32)
         ends = np.empty(2, out.dtype)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
-            row = out[r]
+            row = out[r, lo:hi]
             # this chunk's min and max, then the run's
             if out.itemsize == 4:
                 ends[0], ends[1] = _minmax32(row, row[0], row[0], tmp)
