@@ -1,12 +1,13 @@
-"""Streaming stores (``dieroll._stream``): when a kernel may stream, that a streamed
-piece holds the values an assignment would, and that the model's chunk is the
-same whichever way it is written."""
+"""Streaming stores and prefetches (``dieroll._stream``): when a kernel may stream,
+that a streamed piece holds the values an assignment would, that the model's
+chunk is the same whichever way it is written, and that a prefetch is a hint
+that changes nothing."""
 import numpy as np
 import pytest
 from numba import njit
 
 from dieroll import _stream
-from dieroll._stream import ALIGN, aligned_empty, can_stream, store_fence, stream8
+from dieroll._stream import ALIGN, aligned_empty, can_stream, prefetch, store_fence, stream8
 
 
 @pytest.mark.parametrize("shape,dtype", [((3, 5, 16), np.float32), ((7,), np.float64), ((1, 1, 1), np.float32)])
@@ -81,3 +82,36 @@ def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
         outs.append(out)
     assert np.isfinite(outs[0]).all()
     assert np.array_equal(outs[0].view(np.uint32), outs[1].view(np.uint32))
+
+
+@njit
+def _sum_prefetching(a, ahead):
+    s = 0.0
+    for i in range(a.shape[0]):
+        if i % 16 == 0:
+            prefetch(a, i + ahead)  # past the end too: a hint, never a load
+        s += a[i]
+    return s
+
+
+def test_prefetch_is_a_hint_that_changes_nothing():
+    a = np.random.default_rng(3).random(10_000).astype(np.float32)
+    plain = 0.0
+    for x in a:
+        plain += float(x)
+    for ahead in (0, 256, 1 << 20):
+        assert _sum_prefetching(a, ahead) == plain
+    asm = _sum_prefetching.inspect_asm(_sum_prefetching.signatures[0])
+    if _stream.STREAMING:
+        assert "prefetcht1" in asm
+
+
+def test_prefetch_refuses_other_types():
+    from numba.core.errors import TypingError
+
+    @njit
+    def bad(a):
+        prefetch(a, 0)
+
+    with pytest.raises(TypingError, match="prefetch takes a C array"):
+        bad(np.zeros((4, 4))[:, 1])

@@ -37,6 +37,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
+from .._stream import prefetch
 
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
 NPAR = 3  # parameters per window slot: lo, inv, nbins
@@ -207,7 +208,7 @@ def _touch(a, start, stop):
 
 
 @kernel(inline=True)
-def _count(idx, n, nc, hist, counts, base):
+def _count(idx, n, nc, hist, counts, base, nxt):
     """Add one to cell ``idx[i]`` of a row's ``nc`` counters ``counts[base:]`` for every ``i < n``.
 
     Most values of a row fall in a few cells (the gaps between the quantile
@@ -217,13 +218,16 @@ def _count(idx, n, nc, hist, counts, base):
     ``i % COPIES`` (``hist[k * nc + cell]``), so that increments to one address
     are ``COPIES`` values apart; the copies are then added to ``counts`` in one
     vectorised pass.  Counts are integers: the result is the same as counting
-    one by one.
+    one by one.  Meanwhile the lines of ``nxt``, the next row, are prefetched
+    one per 16 values (see :func:`dieroll._stream.prefetch`).
     """
     m = np.uint64(nc)
     for c in range(COPIES * m):
         hist[c] = 0
     full = n // COPIES * COPIES
     for i in range(0, full, COPIES):
+        if i % 16 == 0:
+            prefetch(nxt, i)  # the next row's line: it arrives while this row is counted
         for k in range(COPIES):
             hist[np.uint64(k) * m + idx[i + k]] += 1
     for i in range(full, n):
@@ -260,6 +264,7 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
         ends = np.empty(2, out.dtype)
         for r in range(tid * R // nthr, (tid + 1) * R // nthr):
             row = out[r, lo:hi]
+            nxt = out[min(r + 1, R - 1), lo:hi]
             # this chunk's min and max, then the run's
             if out.itemsize == 4:
                 ends[0], ends[1] = _minmax32(row, row[0], row[0], tmp)
@@ -281,7 +286,7 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
             if const:
                 counts[base + idx[0]] += n
             elif ncell[r] <= n:
-                _count(idx, n, ncell[r], hist, counts, base)
+                _count(idx, n, ncell[r], hist, counts, base, nxt)
             else:
                 # more cells than values (the first phase of a long run): counted in place,
                 # the row's counters read in order first so that they arrive many at a time
