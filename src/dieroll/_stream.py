@@ -34,6 +34,7 @@ from __future__ import annotations
 import platform
 
 import numpy as np
+from llvmlite import binding as llvm
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -68,6 +69,17 @@ def can_stream(out: np.ndarray) -> bool:
             and out.ctypes.data % ALIGN == 0 and out.shape[-1] % 8 == 0)
 
 
+def _element_ptr(context, builder, arrty, arr, i, ptrty):
+    """Pointer of type ``ptrty`` to element ``i`` of the flat C array ``arr``."""
+    data = context.make_array(arrty)(context, builder, arr).data
+    return builder.bitcast(builder.gep(data, [i]), ptrty)
+
+
+#: LLVM's name for its prefetch intrinsic: mangled by the pointer type, which is
+#: ``ptr`` from LLVM 15 on (opaque pointers) and ``i8*`` before.
+_PREFETCH = "llvm.prefetch.p0" if llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+
+
 @intrinsic
 def stream8(typingctx, dst, di, src, si):
     """``dst.flat[di:di + 8] = src.flat[si:si + 8]`` (rounded to ``dst``'s type) with one
@@ -84,15 +96,13 @@ def stream8(typingctx, dst, di, src, si):
 
     def codegen(context, builder, signature, args):
         dst_v, di_v, src_v, si_v = args
-        da = context.make_array(signature.args[0])(context, builder, dst_v)
-        sa = context.make_array(signature.args[2])(context, builder, src_v)
         sty = context.get_value_type(signature.args[2].dtype)
         vs, vd = ir.VectorType(sty, 8), ir.VectorType(ir.FloatType(), 8)
-        p = builder.bitcast(builder.gep(sa.data, [si_v]), vs.as_pointer())
+        p = _element_ptr(context, builder, signature.args[2], src_v, si_v, vs.as_pointer())
         v = builder.load(p, align=signature.args[2].dtype.bitwidth // 8)
         if isinstance(sty, ir.DoubleType):
             v = builder.fptrunc(v, vd)
-        q = builder.bitcast(builder.gep(da.data, [di_v]), vd.as_pointer())
+        q = _element_ptr(context, builder, signature.args[0], dst_v, di_v, vd.as_pointer())
         st = builder.store(v, q, align=ALIGN)
         st.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
         return context.get_dummy_value()
@@ -128,13 +138,11 @@ def prefetch(typingctx, a, i):
     sig = types.void(a, i)
 
     def codegen(context, builder, signature, args):
-        av, iv = args
-        arr = context.make_array(signature.args[0])(context, builder, av)
-        i8p = ir.IntType(8).as_pointer()
-        p = builder.bitcast(builder.gep(arr.data, [iv]), i8p)
-        i32 = ir.IntType(32)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        p = _element_ptr(context, builder, signature.args[0], args[0], args[1], i8p)
         fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
+                                            _PREFETCH)
+        # read (0), locality 2 (prefetcht1), data cache (1)
         builder.call(fn, [p, ir.Constant(i32, 0), ir.Constant(i32, 2), ir.Constant(i32, 1)])
         return context.get_dummy_value()
 

@@ -219,14 +219,15 @@ def _count(idx, n, nc, hist, counts, base, nxt):
     are ``COPIES`` values apart; the copies are then added to ``counts`` in one
     vectorised pass.  Counts are integers: the result is the same as counting
     one by one.  Meanwhile the lines of ``nxt``, the next row, are prefetched
-    one per 16 values (see :func:`dieroll._stream.prefetch`).
+    one per 64-byte line (see :func:`dieroll._stream.prefetch`).
     """
     m = np.uint64(nc)
     for c in range(COPIES * m):
         hist[c] = 0
     full = n // COPIES * COPIES
+    mask = 64 // nxt.itemsize - 1  # values a cache line, less one (a power of two, a multiple of COPIES)
     for i in range(0, full, COPIES):
-        if i % 16 == 0:
+        if (i & mask) == 0:
             prefetch(nxt, i)  # the next row's line: it arrives while this row is counted
         for k in range(COPIES):
             hist[np.uint64(k) * m + idx[i + k]] += 1
