@@ -84,12 +84,23 @@ class Model:
         ``run_chunk(layout, scalars, knots, abs0, out)`` fills
         ``out (n_series, n_steps, n_draws)`` from the chunk's sampled inputs;
         ``abs0`` is the absolute month (``year * 12 + month - 1``) of the first step.
+    identical : tuple of (str, str)
+        Series equal by construction to another series in every draw and month,
+        as pairs ``(series, the series it equals)`` written as
+        :meth:`OutputContract.where <dieroll.contract.OutputContract.where>` writes
+        them, e.g. ``("china_stock[channel=nvidia_smuggled, metric=training]",
+        "china_stock[channel=nvidia_smuggled, metric=inference]")``.  The
+        reducers count the second once for both (the first's quantiles, mean
+        and sd are the second's; its exceedance is counted against its own
+        thresholds), and every chunk checks the two bit for bit: a run stops
+        with an error naming both where they differ.
     """
 
     name: str
     inputs: dict
     outputs: tuple
     run_chunk: object
+    identical: tuple = ()
 
     @property
     def scalar_names(self) -> list[str]:

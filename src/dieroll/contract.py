@@ -110,6 +110,47 @@ class OutputContract:
                 return o.name + (f"[{', '.join(labels)}]" if labels else "")
         raise ValueError(f"row {row} is outside the contract's {self.n_series} series")
 
+    def parse(self, text: str) -> int:
+        """The row of a series written as :meth:`where` writes it, e.g.
+        ``parse("china_total[metric=training]")``."""
+        name, bracket, rest = text.partition("[")
+        labels = {}
+        if bracket:
+            if not rest.endswith("]"):
+                raise ValueError(f"{text!r}: a series is written name[dimension=label, ...]")
+            for part in rest[:-1].split(","):
+                k, eq, v = part.partition("=")
+                if not eq:
+                    raise ValueError(f"{text!r}: {part.strip()!r} is not dimension=label")
+                labels[k.strip()] = v.strip()
+        return self.row(name.strip(), **labels)
+
+    def sources(self, identical=()) -> np.ndarray:
+        """For every series, the series it equals by construction, or itself.
+
+        Parameters
+        ----------
+        identical : sequence of (str, str)
+            Pairs ``(series, series it equals)``, each written as :meth:`where`
+            writes it (:attr:`Model.identical <dieroll.catalog.Model.identical>`).
+
+        Returns
+        -------
+        ndarray of int, shape (n_series,)
+        """
+        src = np.arange(self.n_series)
+        for a, b in identical:
+            ra, rb = self.parse(a), self.parse(b)
+            if ra == rb:
+                raise ValueError(f"{a} is declared equal to itself")
+            if src[ra] != ra:
+                raise ValueError(f"{a} is declared equal to two series")
+            src[ra] = rb
+        for r in np.flatnonzero(src[src] != src):
+            raise ValueError(f"{self.where(r)} is declared equal to {self.where(src[r])}, which is itself declared "
+                             f"equal to {self.where(src[src[r]])}: declare each equal to the last")
+        return src
+
     def shape(self, name: str) -> tuple[int, ...]:
         """The label shape of output ``name``."""
         return tuple(len(lbl) for _, lbl in self.spec(name).dims)

@@ -138,3 +138,53 @@ def test_the_schema_check_fails_for_the_wrong_model(tmp_path):
     path = run_to_folder(str(p), runs_dir=str(tmp_path / "runs"), name="y", charts=False, model=_model(False))
     with pytest.raises(AssertionError, match="coordinate channel"):
         assert_run_schema(path, _model(True))
+
+
+def test_series_declared_identical_are_reduced_once_with_the_same_results(tmp_path):
+    """With one channel the total is the fab stock: declared identical, the run's
+    summary is the same, bit for bit, as counting both."""
+    import dataclasses
+
+    from dieroll import load_priors
+    from dieroll.engine.simulate import simulate
+    p = tmp_path / "p.toml"
+    p.write_text(PRIORS)
+    plain = _model(False)
+    prior = load_priors(str(p), catalog=plain.inputs)
+    same = dataclasses.replace(plain, identical=(("total", "stock[channel=fab]"),))
+    a, b = (simulate(prior, m, draws=70_000, chunk_size=3000) for m in (plain, same))
+    assert len(b.reducer.alias) == prior.run.n_steps and len(a.reducer.alias) == 0
+    for x, y in zip(a.reducer.quantiles() + a.reducer.moments(), b.reducer.quantiles() + b.reducer.moments()):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_a_false_identity_stops_the_run_naming_both_series(tmp_path):
+    import dataclasses
+
+    from dieroll import load_priors
+    from dieroll.engine.simulate import simulate
+    from dieroll.errors import RunError
+    p = tmp_path / "p.toml"
+    p.write_text(PRIORS + IMPORTS)
+    model = dataclasses.replace(_model(True), identical=(("stock[channel=imports]", "stock[channel=fab]"),))
+    prior = load_priors(str(p), catalog=model.inputs)
+    with pytest.raises(RunError, match=r"declares stock\[channel=imports\] equal to stock\[channel=fab\].*"
+                                       r"at 2025-01, draw 0 they are"):
+        simulate(prior, model, draws=prior.run.draws)
+
+
+def test_identities_are_checked_when_declared():
+    contract = OutputContract(_model(True).outputs)
+    assert contract.parse("stock[channel=imports]") == contract.row("stock", channel="imports")
+    assert contract.parse("total") == contract.row("total")
+    assert list(contract.sources((("total", "stock[channel=fab]"),))) == [0, 1, 0]
+    for bad, msg in [((("total", "total"),), "equal to itself"),
+                     ((("total", "stock[channel=fab]"), ("total", "stock[channel=imports]")), "two series"),
+                     ((("total", "stock[channel=fab]"), ("stock[channel=fab]", "stock[channel=imports]")),
+                      "declare each equal to the last"),
+                     ((("total", "stock[channel=ships]"),), "channel must be one of"),
+                     ((("total", "stock[fab]"),), "is not dimension=label"),
+                     ((("total", "stock[channel=fab"),), "name\\[dimension=label"),
+                     ((("totals", "total"),), "no output 'totals'")]:
+        with pytest.raises(ValueError, match=msg):
+            contract.sources(bad)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dieroll.engine.reduce import BLOCK, PILOT, Reducer
+from dieroll.engine.reduce import BLOCK, PILOT, Reducer, RowsDiffer
 
 
 def _feed(rows, probs, chunk, thresholds=None, switch=None):
@@ -295,3 +295,66 @@ def test_rows_constant_over_a_chunk_give_the_same_bits(dtype):
     mean, sd = red.moments()
     np.testing.assert_allclose(mean, rows.astype(np.float64).mean(axis=1), rtol=1e-12, atol=1e-12)
     assert np.array_equal(red.exceedance()[:, 0], (rows > th).mean(axis=1))
+
+
+def _same_pairs(rows):
+    """``rows`` with three copies appended: of rows 1, 2 and 1 again (rows 6, 7, 8)."""
+    both = np.concatenate([rows, rows[[1, 2, 1]]])
+    same = np.arange(len(both))
+    same[6:] = [1, 2, 1]
+    return both, same
+
+
+@pytest.mark.parametrize("switch", [None, 50_000], ids=["one phase", "narrowed"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_declared_the_same_give_the_bits_of_counting_them(rows, switch, dtype):
+    both, same = _same_pairs(rows.astype(dtype))
+    th = np.full((len(both), 2), np.nan)
+    th[1], th[6], th[8] = [1.0, 2.0], [0.5, np.nan], [3.0, 4.0]  # a copy has its own thresholds
+    R, N = both.shape
+    reds = []
+    for s in (None, same):
+        red = Reducer(both[:, :PILOT], th, PROBS, N, switch=switch, same=s)
+        for f in range(0, N, 17_000):
+            red.add(both[:, f:f + 17_000], f)
+        reds.append(red)
+    plain, copied = reds
+    # the copies were not counted ...
+    assert copied.counts[copied.cbase[6]:copied.cbase[6] + copied.ncell[6]].sum() == 0
+    assert plain.counts[plain.cbase[6]:plain.cbase[6] + plain.ncell[6]].sum() == (plain.switch or N)
+    # ... and report what counting them reports, bit for bit
+    for a, b in zip(plain.quantiles() + plain.moments(), copied.quantiles() + copied.moments()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(plain.exceedance(), copied.exceedance())
+    np.testing.assert_array_equal(plain.vmin, copied.vmin)
+    np.testing.assert_array_equal(plain.vmax, copied.vmax)
+    # the exceedance of each copy is against its own thresholds
+    assert copied.exceedance()[8, 0] == np.mean(both[1] > dtype(3.0))
+
+
+def test_rows_declared_the_same_that_differ_are_caught(rows):
+    both, same = _same_pairs(rows)
+    both[7, 123_456] = np.nextafter(both[7, 123_456], np.inf)  # one value, one bit
+    red = Reducer(both[:, :PILOT], np.full((len(both), 1), np.nan), PROBS, both.shape[1], same=same)
+    with pytest.raises(RowsDiffer) as e:
+        for f in range(0, both.shape[1], 50_000):
+            red.add(both[:, f:f + 50_000], f)
+    assert (e.value.row, e.value.source, e.value.draw) == (7, 2, 123_456)
+    assert e.value.value == both[7, 123_456] and e.value.source_value == both[2, 123_456]
+
+
+def test_same_must_point_at_rows_that_are_their_own(rows):
+    for bad in ([0, 0, 1, 3, 4, 5], [0, 1, 2, 3, 4, 9], [0, 1]):
+        with pytest.raises(ValueError, match="its own source"):
+            Reducer(rows[:, :PILOT], np.full((6, 1), np.nan), PROBS, 10**6, same=np.array(bad))
+
+
+def test_a_pilot_sorted_in_place_gives_the_same_windows(rows):
+    pilot = rows[:, :PILOT].astype(np.float32)
+    keep = pilot.copy()
+    a = Reducer(keep, np.full((6, 1), np.nan), PROBS, 10**6)
+    b = Reducer(pilot, np.full((6, 1), np.nan), PROBS, 10**6, sort_pilot=True)
+    np.testing.assert_array_equal(keep, rows[:, :PILOT].astype(np.float32))  # not sorted: not asked
+    assert np.all(np.diff(pilot, axis=1) >= 0)  # sorted in place
+    for name in ("win", "wlo", "whi", "shift", "ncell"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))

@@ -39,6 +39,11 @@ eight values per instruction.  For float32 rows the reported error adds the
 rounding of the values (``2**-23 |q|``); exact small runs report ``2**-23 |q|``
 instead of zero.
 
+Rows that a model declares equal to another by construction
+(:attr:`Model.identical <dieroll.catalog.Model.identical>`, passed as
+``Reducer(..., same=)``) are reduced once: a copy reports its source's
+quantiles, mean and sd, and every chunk compares the two bit for bit.
+
 Mean and sd are accumulated in float64, in draw order, in blocks of ``BLOCK``
 draws (``_reduce.LANES`` lanes by absolute draw index), about a pilot shift, so they too are
 bit-identical across chunkings and threads.  The closed blocks are summed within
@@ -58,7 +63,7 @@ import numpy as np
 
 from . import _reduce
 
-__all__ = ["Reducer", "Partial", "PILOT", "BLOCK", "FOLD"]
+__all__ = ["Reducer", "Partial", "RowsDiffer", "PILOT", "BLOCK", "FOLD"]
 
 PILOT = 16_384
 BLOCK = 4_096
@@ -93,20 +98,30 @@ def _sorted_quantiles(s: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _row_quantiles(rows: np.ndarray, probs: np.ndarray) -> np.ndarray:
+def _row_quantiles(rows: np.ndarray, probs: np.ndarray, in_place: bool = False) -> np.ndarray:
     """``np.quantile(rows, probs, axis=1).T`` (the same bits), rows split over numba's threads.
 
     Each row is sorted (numpy's vectorised sort of contiguous rows releases the
     GIL) and the quantiles read off it: 0.3 s for the baseline's pilot
     (5,346 rows of 16,384 draws) where ``np.quantile`` along axis 1, which
-    partitions strided columns, took 1 to 2 s.
+    partitions strided columns, took 1 to 2 s; ``np.partition`` at the 28
+    order statistics needed was slower than sorting (0.66 vs 0.40 s for 2,000
+    rows).  With ``in_place`` the rows themselves are sorted (C-contiguous
+    rows): a sorted copy of the baseline's pilot is 350 MB of fresh pages.
     """
     nthr = max(1, min(numba.get_num_threads(), rows.shape[0]))
     cuts = np.linspace(0, rows.shape[0], nthr + 1).astype(int)
+
+    def part(ab):
+        block = rows[ab[0]:ab[1]]
+        if in_place:
+            block.sort(axis=1)
+        else:
+            block = np.sort(block, axis=1)
+        return _sorted_quantiles(block, probs)
+
     with ThreadPoolExecutor(nthr) as ex:
-        parts = ex.map(lambda ab: _sorted_quantiles(np.sort(rows[ab[0]:ab[1]], axis=1), probs),
-                       zip(cuts[:-1], cuts[1:]))
-        return np.concatenate(list(parts), axis=0)
+        return np.concatenate(list(ex.map(part, zip(cuts[:-1], cuts[1:]))), axis=0)
 
 
 class Reducer:
@@ -126,19 +141,38 @@ class Reducer:
         In runs of at least ``4 * switch`` draws the windows narrow after
         ``switch`` draws (default ``max(4 * PILOT, n_total // 16)``; see the
         module docstring).
+    same : ndarray of int, shape (R,), optional
+        ``same[r]`` is a row that row ``r`` equals in every draw by
+        construction (``r`` itself for most rows; see :attr:`Model.identical
+        <dieroll.catalog.Model.identical>`).  Such a row is not counted: its
+        quantiles, mean, sd, minimum and maximum are those of ``same[r]``, and
+        each chunk checks the two rows bit for bit (:meth:`add` raises
+        :class:`RowsDiffer` where they are not); its exceedance against its own
+        thresholds is counted.  ``same[same[r]]`` must be ``same[r]``.
+    sort_pilot : bool
+        Sort the rows of ``pilot`` in place (a C-contiguous array the caller
+        no longer needs) instead of sorting a copy: a run's pilot is hundreds
+        of MB.
     """
 
     def __init__(self, pilot: np.ndarray, thresholds: np.ndarray, probs, n_total: int,
-                 switch: int | None = None):
+                 switch: int | None = None, same: np.ndarray | None = None, sort_pilot: bool = False):
         R, npil = pilot.shape
         if pilot.dtype not in (np.float32, np.float64):
             raise TypeError(f"rows must be float32 or float64, got {pilot.dtype}")
+        src = np.arange(R, dtype=np.int64) if same is None else np.asarray(same, dtype=np.int64)
+        if src.shape != (R,) or ((src < 0) | (src >= R)).any() or (src[src] != src).any():
+            raise ValueError(f"same must give each of the {R} rows a row that is its own source")
+        self.src = src
+        self.alias = np.flatnonzero(src != np.arange(R))  # rows copied from another
         self.dtype = pilot.dtype
         self.probs = np.asarray(sorted(set(float(p) for p in probs)))
         self.exact = pilot.copy() if n_total <= npil else None
+        self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows; before sorting
         d = _SIGMAS * np.sqrt(self.probs * (1 - self.probs) / npil)
         edges_p = np.clip(np.stack([self.probs - d, self.probs + d], axis=1), 0.0, 1.0)
-        wq = _row_quantiles(pilot, edges_p.ravel()).reshape(R, len(self.probs), 2)
+        in_place = bool(sort_pilot) and pilot.flags.c_contiguous and pilot.flags.writeable
+        wq = _row_quantiles(pilot, edges_p.ravel(), in_place).reshape(R, len(self.probs), 2)
         # window edges exactly representable in the rows' type
         wq = wq.astype(self.dtype).astype(np.float64)
         nb = int(np.clip(np.ceil(14 * np.sqrt(max(n_total, 1) / npil)), 32, 4096))
@@ -197,7 +231,21 @@ class Reducer:
         self.narrow = None
         self.vmin = np.full(R, np.inf, dtype=self.dtype)
         self.vmax = np.full(R, -np.inf, dtype=self.dtype)
-        self.shift = pilot.mean(axis=1, dtype=np.float64)  # float64 even for float32 rows
+        # work per row, to split the rows into ranges of equal work per thread: a row
+        # copied from another is only compared, and a row that was one value in the pilot
+        # (a single atom: a channel not yet started) is most likely constant, counted once
+        weight = np.where((nwin == 1) & self.atom[:, 0], 0.1, 1.0)
+        weight[self.alias] = 0.0
+        np.add.at(weight, src[self.alias], 0.1)  # a copy is compared with its source after it
+        self._work = np.concatenate([[0.0], np.cumsum(weight)])
+        order = np.argsort(src[self.alias], kind="stable")
+        self._copies = self.alias[order].astype(np.int64)  # each source's copies, in row order
+        self._copies_ptr = np.concatenate([[0], np.cumsum(np.bincount(src[self.alias], minlength=R))]).astype(np.int64)
+        counted = np.flatnonzero(src == np.arange(R))
+        # the next counted row after each row (prefetched while it is counted)
+        pos = np.searchsorted(counted, np.arange(R), side="right")
+        self._nxt = counted[np.minimum(pos, len(counted) - 1)].astype(np.int64)
+        self._differs = np.zeros(R, np.int64)
         self.lanes = np.zeros((R, 2 * _reduce.LANES))  # the open block's sums and sums of squares
         self.tsum, self.tsq = np.zeros(R), np.zeros(R)  # the open fold's closed blocks
         self.gsum, self.gsq = np.zeros(R), np.zeros(R)  # the closed folds, added in draw order
@@ -251,10 +299,29 @@ class Reducer:
         self.tsum[:] = 0.0
         self.tsq[:] = 0.0
 
+    def _cuts(self, nthreads: int) -> np.ndarray:
+        """Row ranges of about equal work for ``nthreads`` threads (``nthreads + 1`` bounds)."""
+        R = len(self.src)
+        nthr = max(1, min(nthreads, R))
+        w = self._work
+        cuts = np.searchsorted(w, w[-1] * np.arange(nthr + 1) / nthr, side="left").astype(np.int64)
+        cuts[0], cuts[-1] = 0, R
+        return np.maximum.accumulate(cuts)
+
     def _accumulate(self, rows, lo, hi, first_draw, win, counts, cbase, ncell):
         _reduce.accumulate(rows, lo, hi, first_draw, BLOCK, win, counts, cbase, ncell, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
-                           self.nth, self.exceed, numba.get_num_threads(), self._consts)
+                           self.nth, self.exceed, self._cuts(numba.get_num_threads()), self.src, self._copies_ptr,
+                           self._copies, self._nxt, self._differs, self._consts)
+        if len(self.alias):
+            bad = self.alias[self._differs[self.alias] > 0]
+            if len(bad):
+                r = int(bad[0])
+                col = int(self._differs[r]) - 1
+                self._differs[:] = 0
+                raise RowsDiffer(r, int(self.src[r]), first_draw + col - lo, rows[r, col], rows[self.src[r], col])
+            self.vmin[self.alias] = self.vmin[self.src[self.alias]]
+            self.vmax[self.alias] = self.vmax[self.src[self.alias]]
 
     # ------------------------------------------------------------ tasks and merging
     def template(self) -> "Reducer":
@@ -286,6 +353,7 @@ class Reducer:
         t.lanes = np.zeros((R, 2 * _reduce.LANES))
         t.tsum, t.tsq, t.gsum, t.gsq = (np.zeros(R) for _ in range(4))
         t.exceed = np.zeros(self._pad.shape, np.int64)
+        t._differs = np.zeros(R, np.int64)
         t.n, t._start, t._folds = int(start), int(start), []
         return t
 
@@ -330,7 +398,7 @@ class Reducer:
         n = self.n
         mean = self.shift + s / n
         var = (q - s * s / n) / max(n - 1, 1)
-        return mean, np.sqrt(np.maximum(var, 0.0))
+        return mean[self.src], np.sqrt(np.maximum(var, 0.0))[self.src]
 
     def exceedance(self) -> np.ndarray:
         """P(x > threshold) per row and threshold (nan where padded)."""
@@ -359,10 +427,13 @@ class Reducer:
             out[1] = 0.0
 
         for r in range(R):
+            if self.src[r] != r:
+                continue  # filled from its source below
             v, e, s = self._row(r, probs)
             if self.exact is None:
                 out[0, r], out[1, r] = v, e
             out[2, r] = s
+        out = out[:, self.src]
         if self.dtype == np.float32:
             # float32 rows: rounding to nearest keeps the order, so a quantile of the
             # rounded values is within 2**-24 |q| of the unrounded one.
@@ -414,6 +485,25 @@ class Reducer:
             w = (highs[j0:j1 + 1] - lows[j0:j1 + 1]).sum()  # 0 at an atom: no spread
             ses[i] = np.sqrt(p * (1 - p) / n) / (mass / (n * w)) if w > 0 and mass > 0 else 0.0
         return vals, errs, ses
+
+
+class RowsDiffer(ValueError):
+    """Two rows declared equal (``Reducer(..., same=)``) differ in a chunk.
+
+    Attributes
+    ----------
+    row, source : int
+        The row and the row it was declared to equal.
+    draw : int
+        The first draw where they differ (absolute index).
+    value, source_value : float
+    """
+
+    def __init__(self, row, source, draw, value, source_value):
+        self.row, self.source, self.draw = row, source, draw
+        self.value, self.source_value = float(value), float(source_value)
+        super().__init__(f"row {row} was declared equal to row {source}, but at draw {draw} it is "
+                         f"{self.value!r} and that row {self.source_value!r}")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from .._stream import can_stream
 from ..catalog import Model
 from . import _kernel
 from .inputs import INPUTS
-from .outputs import CHANNELS, CONSTRAINTS, COUNTRIES, METRICS, OUTPUTS, ROUTES
+from .outputs import CHANNELS, CONSTRAINTS, COUNTRIES, IDENTICAL, METRICS, OUTPUTS, ROUTES
 
 __all__ = ["MODEL", "CHANNELS", "CONSTRAINTS", "COUNTRIES", "METRICS", "ROUTES"]
 
@@ -28,4 +28,4 @@ def _run_chunk(layout, scalars, knots, abs0, out):
 
 
 MODEL = Model(name="china-ai-compute", inputs={i.name: i for i in INPUTS}, outputs=OUTPUTS,
-              run_chunk=_run_chunk)
+              run_chunk=_run_chunk, identical=IDENTICAL)

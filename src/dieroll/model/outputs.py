@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..catalog import OutputSpec
 
-__all__ = ["OUTPUTS", "CHANNELS", "METRICS", "ROUTES", "CONSTRAINTS", "COUNTRIES"]
+__all__ = ["OUTPUTS", "IDENTICAL", "CHANNELS", "METRICS", "ROUTES", "CONSTRAINTS", "COUNTRIES"]
 
 CHANNELS = ("tsmc_ascend", "smic_ascend", "huawei_fab_ascend", "other_domestic", "nvidia_legal",
             "nvidia_smuggled")
@@ -51,4 +51,17 @@ OUTPUTS: tuple[OutputSpec, ...] = (
                "chips; US: growth of the stock)", (("country", COUNTRIES), _M)),
     OutputSpec("additions_ratio_ytd", "1", "US additions divided by China's additions, calendar year so far",
                (_M,)),
+)
+
+#: Series equal by construction to another (``Model.identical``): the reducers count
+#: one for both and every chunk checks them bit for bit.
+IDENTICAL: tuple[tuple[str, str], ...] = (
+    # smuggled chips have one H100e figure for both metrics (smuggled.h100e)
+    ("china_stock[channel=nvidia_smuggled, metric=training]", "china_stock[channel=nvidia_smuggled, metric=inference]"),
+    # an Ascend route's packages are the chips its channel adds (the kernel's ROUTE_CHANNEL),
+    # summed over the year from the same monthly values and restarted together
+    *((f"chips_added_ytd[channel={c}]", f"ascend_made_ytd[route={r}]")
+      for r, c in zip(ROUTES, ("tsmc_ascend", "smic_ascend", "huawei_fab_ascend"))),
+    # the US stock is not split by metric (us.py)
+    ("h100e_added_ytd[country=us, metric=training]", "h100e_added_ytd[country=us, metric=inference]"),
 )
