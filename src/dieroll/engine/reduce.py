@@ -61,7 +61,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _reduce
+from . import _locate, _reduce
 
 __all__ = ["Reducer", "Partial", "RowsDiffer", "PILOT", "BLOCK", "FOLD"]
 
@@ -71,6 +71,16 @@ BLOCK = 4_096
 FOLD = 16 * BLOCK
 _SIGMAS = 6.0
 _SLACK = 0.01  # of a bin: what the locate arithmetic may blur at an edge (a few thousandths)
+
+
+def _tables_for(win: np.ndarray, dtype) -> np.ndarray:
+    """Lookup tables for window slots ``win`` (:func:`dieroll.engine._locate.tables`) where
+    the kernel locates by them (float32 rows, at most seven windows a row); else
+    an array with no rows, and the kernel locates slot by slot."""
+    used = np.isfinite(win[:, :, 0]).sum(axis=1)
+    if dtype == np.float32 and used.max(initial=0) <= _locate.SLOTS:
+        return _locate.tables(win)
+    return np.zeros((0, 4, 8), np.float32)
 
 
 def _sorted_quantiles(s: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -216,6 +226,7 @@ class Reducer:
         if not np.all(np.isfinite(win[:, :P, 1]) & (whi >= wlo)):  # guarded above
             raise RuntimeError("internal error: a quantile window has no finite bin scale")
         self.win = win
+        self.tabs = _tables_for(win, self.dtype)
         self._consts = np.array([0, -1, K], dtype=self.dtype)
         per_row = top.sum(axis=1) + 1
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
@@ -276,10 +287,10 @@ class Reducer:
             if self.switch is not None and self.narrow is None and d >= self.switch:
                 self.narrow = _Narrow(self)  # the windows narrow exactly at draw ``switch``
             if self.narrow is None:
-                self._accumulate(rows, a, stop, d, self.win, self.counts, self.cbase, self.ncell)
+                self._accumulate(rows, a, stop, d, self.win, self.counts, self.cbase, self.ncell, self.tabs)
             else:
                 nw = self.narrow
-                self._accumulate(rows, a, stop, d, nw.win, nw.counts, nw.cbase, nw.ncell)
+                self._accumulate(rows, a, stop, d, nw.win, nw.counts, nw.cbase, nw.ncell, nw.tabs)
             self.n = first_draw + stop
             if self.n == self.next_fold(d):
                 self._fold()
@@ -308,11 +319,11 @@ class Reducer:
         cuts[0], cuts[-1] = 0, R
         return np.maximum.accumulate(cuts)
 
-    def _accumulate(self, rows, lo, hi, first_draw, win, counts, cbase, ncell):
+    def _accumulate(self, rows, lo, hi, first_draw, win, counts, cbase, ncell, tabs):
         _reduce.accumulate(rows, lo, hi, first_draw, BLOCK, win, counts, cbase, ncell, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed, self._cuts(numba.get_num_threads()), self.src, self._copies_ptr,
-                           self._copies, self._nxt, self._differs, self._consts)
+                           self._copies, self._nxt, self._differs, self._consts, tabs)
         if len(self.alias):
             bad = self.alias[self._differs[self.alias] > 0]
             if len(bad):
@@ -577,6 +588,7 @@ class _Narrow:
             self.runs.append(runs)
             per_row[r] = sum(b - a + 1 for a, b in runs) + 1
         self.win = win
+        self.tabs = _tables_for(win, red.dtype)
         self.ncell = per_row
         self.cbase = np.concatenate([[0], np.cumsum(per_row)[:-1]]).astype(np.int64)
         self.counts = np.zeros(int(per_row.sum()), dtype=red.counts.dtype)
