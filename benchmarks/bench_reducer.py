@@ -9,6 +9,7 @@ between its chunks), so that a change to a kernel can be measured
 alone.
 
     python benchmarks/bench_reducer.py [--n-total 1e7] [--draws 60000]
+    python benchmarks/bench_reducer.py --compare 30
 """
 from __future__ import annotations
 
@@ -64,6 +65,40 @@ def in_cache(red, rows, first):
           flush=True)
 
 
+def compare(prior, layout, abs0, bufs, cs, pilot, th, N, reps):
+    """The phase-two reducers three ways, fed the same chunks in turn (the order rotating),
+    medians of ``reps``: as runs reduce (copies once, float32 rows located by
+    lookup tables), with every row counted (no ``same``), and with the per-slot
+    formula instead of the tables.  Windows narrowed after 65,536 draws (4 pilots),
+    so that the comparison starts soon; the narrowed windows are those of 1e7."""
+    T, seed = prior.run.n_steps, prior.run.seed
+    sw = 4 * PILOT
+    reds = {"as runs": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=S.same_rows(MODEL, T)),
+            "every row counted": Reducer(pilot, th, prior.run.quantiles, N, switch=sw),
+            "per-slot locate": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=S.same_rows(MODEL, T))}
+    none = np.zeros((0, 4, 8), np.float32)
+    reds["per-slot locate"].tabs = none
+    f = 0
+    while f <= sw:
+        k = min(cs, sw - f) if f < sw else cs
+        rows = bufs.chunk(MODEL, layout, seed, abs0, f, k).out.reshape(-1, k)
+        for r in reds.values():
+            r.add(rows, f)
+        f += k
+    reds["per-slot locate"].narrow.tabs = none
+    names = list(reds)
+    ts = {k: [] for k in names}
+    for rep in range(reps):
+        rows = bufs.chunk(MODEL, layout, seed, abs0, f, cs).out.reshape(-1, cs)
+        for name in names[rep % 3:] + names[:rep % 3]:
+            t = time.perf_counter()
+            reds[name].add(rows, f)
+            ts[name].append((time.perf_counter() - t) / cs * 1e6)
+        f += cs
+    print(f"phase-two reducers, the same {reps} chunks fed to each in turn (medians, us/draw): "
+          + "; ".join(f"{k} {np.median(v):.2f}" for k, v in ts.items()), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n-total", type=float, default=1e7, help="run size the windows are made for (default 1e7)")
@@ -72,6 +107,9 @@ def main():
                     help="narrow after this many draws (default: as a run of --n-total, N/16 to a fold; "
                          "the first phase is then fed that many draws before phase two is timed)")
     ap.add_argument("--chunk-size", type=int, default=None, help="draws per chunk (default: simulate's)")
+    ap.add_argument("--compare", type=int, default=0, metavar="CHUNKS",
+                    help="instead: the phase-two reducers as runs reduce, with every row counted and with the "
+                         "per-slot locate, fed the same CHUNKS chunks in turn (e.g. 30)")
     args = ap.parse_args()
     prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
     S.simulate(prior, draws=1_000)  # compile / load the numba cache
@@ -84,6 +122,9 @@ def main():
     pilot = np.concatenate([bufs.chunk(MODEL, layout, seed, abs0, f, min(cs, PILOT - f)).out.copy()
                             for f in range(0, PILOT, cs)], axis=2).reshape(MODEL.n_series * T, PILOT)
     th, _ = S._threshold_rows(MODEL, prior, T)
+    if args.compare:
+        compare(prior, layout, abs0, bufs, cs, pilot, th, N, args.compare)
+        return
     switch = None if args.switch is None else int(args.switch)
     t0 = time.perf_counter()
     red = Reducer(pilot, th, prior.run.quantiles, N, switch=switch, same=S.same_rows(MODEL, T))
