@@ -146,7 +146,9 @@ class OutputContract:
             if src[ra] != ra:
                 raise ValueError(f"{a} is declared equal to two series")
             src[ra] = rb
-        for r in np.flatnonzero(src[src] != src):
+        chained = np.flatnonzero(src[src] != src)
+        if len(chained):
+            r = chained[0]
             raise ValueError(f"{self.where(r)} is declared equal to {self.where(src[r])}, which is itself declared "
                              f"equal to {self.where(src[src[r]])}: declare each equal to the last")
         return src

@@ -274,7 +274,8 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
     Right after row ``s`` is counted, while it is still in the cache, each of
     its copies ``copies[copies_ptr[s]:copies_ptr[s + 1]]`` is compared with it
     bit for bit (``differs[copy]`` becomes one more than the first column
-    where they differ) and given its own exceedance counts.  ``nxt_row[r]``
+    where they differ), given the source's minimum and maximum and its own
+    exceedance counts.  ``nxt_row[r]``
     is the next row counted after ``r``, whose lines are prefetched while
     ``r`` is counted.
     """
@@ -336,6 +337,7 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
                     d = _first_difference(row.view(np.int64), other.view(np.int64))
                 if d >= 0:
                     differs[a] = lo + d + 1
+                vmin[a], vmax[a] = vmin[r], vmax[r]
                 _exceed(other, n, False, thresholds[a], nth[a], exceed[a])
 
 

@@ -324,15 +324,12 @@ class Reducer:
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
                            self.nth, self.exceed, self._cuts(numba.get_num_threads()), self.src, self._copies_ptr,
                            self._copies, self._nxt, self._differs, self._consts, tabs)
-        if len(self.alias):
-            bad = self.alias[self._differs[self.alias] > 0]
-            if len(bad):
-                r = int(bad[0])
-                col = int(self._differs[r]) - 1
-                self._differs[:] = 0
-                raise RowsDiffer(r, int(self.src[r]), first_draw + col - lo, rows[r, col], rows[self.src[r], col])
-            self.vmin[self.alias] = self.vmin[self.src[self.alias]]
-            self.vmax[self.alias] = self.vmax[self.src[self.alias]]
+        bad = self.alias[self._differs[self.alias] > 0]
+        if len(bad):
+            r = int(bad[0])
+            col = int(self._differs[r]) - 1
+            self._differs[:] = 0
+            raise RowsDiffer(r, int(self.src[r]), first_draw + col - lo, rows[r, col], rows[self.src[r], col])
 
     # ------------------------------------------------------------ tasks and merging
     def template(self) -> "Reducer":
