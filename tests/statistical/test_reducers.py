@@ -231,9 +231,11 @@ def test_min_and_max_of_every_row(rows, dtype):
     assert np.array_equal(red.vmin, r.min(axis=1)) and np.array_equal(red.vmax, r.max(axis=1))
 
 
-def test_sums_follow_their_documented_order(rows):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sums_follow_their_documented_order(rows, dtype):
     # a slow reference of the order the kernel adds in: draw d goes to lane
-    # d % LANES, lanes are closed pairwise at every BLOCK boundary
+    # d % LANES, lanes are closed pairwise at every BLOCK boundary (float32 rows
+    # go through the lanes held in registers, dieroll.engine._lanes)
     from dieroll.engine._reduce import LANES
 
     def pairwise(v):
@@ -242,9 +244,10 @@ def test_sums_follow_their_documented_order(rows):
             v = [v[2 * k] + v[2 * k + 1] for k in range(len(v) // 2)]
         return v[0]
 
-    r = rows[:2, :2 * BLOCK + 1_234]
+    r = rows[:2, :2 * BLOCK + 1_234].astype(dtype)
     red = _feed(r, PROBS, 1_000)
-    for row, shift, ts, tq in zip(r, red.shift, red.tsum, red.tsq):
+    assert red.tsum.any() and red.lanes.any()  # closed blocks and an open one
+    for row, shift, ts, tq, lanes in zip(r, red.shift, red.tsum, red.tsq, red.lanes):
         s, q = [0.0] * LANES, [0.0] * LANES
         tsum = tsq = 0.0
         for d, x in enumerate(row.tolist()):
@@ -256,6 +259,7 @@ def test_sums_follow_their_documented_order(rows):
                 tsq += pairwise(q)
                 s, q = [0.0] * LANES, [0.0] * LANES
         assert ts == tsum and tq == tsq
+        assert lanes.tolist() == s + q  # the open block's lanes, bit for bit
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -26,7 +26,8 @@ Per row the work is split into loops: *locate* (the cell of every value,
 vectorised), *count* (one increment per value; when the row has fewer cells
 than the chunk has values, into ``COPIES`` copies of its cells that are then
 added to its counters in one pass), min and max (vectorised), sums
-about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised),
+about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised;
+for float32 rows with the lanes held in registers, :mod:`dieroll.engine._lanes`),
 closed in a fixed order at every ``block`` boundary (so sums never depend on the
 chunking or the threads), and exceedance counts.  A row that is constant over
 a chunk (a channel that has not started yet: about 7 % of the baseline's rows)
@@ -47,10 +48,12 @@ than of equal number, since a copied or constant row costs a tenth of another.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from .._jit import kernel
 from .._stream import prefetch
+from ._lanes import lanes_ir
 from ._locate import locate
 
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
@@ -163,6 +166,23 @@ def _groups(seg, shift, lanes):
             lanes[LANES + k] += d * d
 
 
+_add_groups_f32 = lanes_ir(LANES)
+
+
+def _add_groups(seg, shift, lanes):
+    """Whole groups of ``LANES`` values of ``seg`` added to the lanes: float32 rows with
+    the lanes in registers (:mod:`dieroll.engine._lanes`), float64 rows by
+    :func:`_groups`; the same sums either way."""
+    raise NotImplementedError("_add_groups is called from numba kernels")
+
+
+@overload(_add_groups, inline="always")
+def _add_groups_overload(seg, shift, lanes):
+    if isinstance(seg, types.Array) and seg.dtype == types.float32:
+        return lambda seg, shift, lanes: _add_groups_f32(seg, shift, lanes)
+    return lambda seg, shift, lanes: _groups(seg, shift, lanes)
+
+
 @kernel(inline=True)
 def _add_one(lanes, lane, d):
     lanes[lane] += d
@@ -193,7 +213,7 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
             _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
             i += 1
         m = (stop - i) // LANES * LANES
-        _groups(row[i:i + m], shift, lanes)
+        _add_groups(row[i:i + m], shift, lanes)
         i += m
         while i < stop:
             _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
