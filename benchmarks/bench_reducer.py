@@ -53,29 +53,33 @@ def in_cache(red, rows, first):
             _reduce.accumulate(*args)
         return (time.perf_counter() - t) / (reps * sub.size) * 1e9
 
-    counted = np.flatnonzero(red.src == np.arange(R))
+    counted = red.counted
     every = counted[::18]
     res = {}
     for label, sel, reps in (("from memory", counted, 1), ("in cache", every, 18)):
         sub = np.ascontiguousarray(rows[sel])
         run(sel, sub, 1)
         res[label] = sorted(run(sel, sub, reps) for _ in range(5))[2]
-    print(f"phase-two reducers, rows counted ({len(counted):,} of {R:,}; copies left out): from memory "
+    print(f"phase-two reducers, rows counted ({len(counted):,} of {R:,}; copies and rows not summarised left "
+          f"out): from memory "
           f"{res['from memory']:.3f} ns/value, already in cache {res['in cache']:.3f} ns/value (medians of 5)",
           flush=True)
 
 
 def compare(prior, layout, abs0, bufs, cs, pilot, th, N, reps):
-    """The phase-two reducers three ways, fed the same chunks in turn (the order rotating),
-    medians of ``reps``: as runs reduce (copies once, float32 rows located by
-    lookup tables), with every row counted (no ``same``), and with the per-slot
-    formula instead of the tables.  Windows narrowed after 65,536 draws (4 pilots),
-    so that the comparison starts soon; the narrowed windows are those of 1e7."""
+    """The phase-two reducers four ways, fed the same chunks in turn (the order rotating),
+    medians of ``reps``: as runs reduce (copies once, calendar-year flows at year
+    ends only, float32 rows located by lookup tables), with year flows summarised
+    every month, with every row counted (no ``same``, no ``skip``), and with the
+    per-slot formula instead of the tables.  Windows narrowed after 65,536 draws
+    (4 pilots), so that the comparison starts soon; the narrowed windows are those of 1e7."""
     T, seed = prior.run.n_steps, prior.run.seed
     sw = 4 * PILOT
-    reds = {"as runs": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=S.same_rows(MODEL, T)),
+    same, skip = S.same_rows(MODEL, T), ~S.summarised_rows(MODEL, prior)
+    reds = {"as runs": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=same, skip=skip),
+            "year flows every month": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=same),
             "every row counted": Reducer(pilot, th, prior.run.quantiles, N, switch=sw),
-            "per-slot locate": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=S.same_rows(MODEL, T))}
+            "per-slot locate": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=same, skip=skip)}
     none = np.zeros((0, 4, 8), np.float32)
     reds["per-slot locate"].tabs = none
     f = 0
@@ -90,7 +94,7 @@ def compare(prior, layout, abs0, bufs, cs, pilot, th, N, reps):
     ts = {k: [] for k in names}
     for rep in range(reps):
         rows = bufs.chunk(MODEL, layout, seed, abs0, f, cs).out.reshape(-1, cs)
-        for name in names[rep % 3:] + names[:rep % 3]:
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
             t = time.perf_counter()
             reds[name].add(rows, f)
             ts[name].append((time.perf_counter() - t) / cs * 1e6)
@@ -108,8 +112,9 @@ def main():
                          "the first phase is then fed that many draws before phase two is timed)")
     ap.add_argument("--chunk-size", type=int, default=None, help="draws per chunk (default: simulate's)")
     ap.add_argument("--compare", type=int, default=0, metavar="CHUNKS",
-                    help="instead: the phase-two reducers as runs reduce, with every row counted and with the "
-                         "per-slot locate, fed the same CHUNKS chunks in turn (e.g. 30)")
+                    help="instead: the phase-two reducers as runs reduce, with year flows summarised every "
+                         "month, with every row counted and with the per-slot locate, fed the same CHUNKS chunks "
+                         "in turn (e.g. 30)")
     args = ap.parse_args()
     prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
     S.simulate(prior, draws=1_000)  # compile / load the numba cache
@@ -127,7 +132,8 @@ def main():
         return
     switch = None if args.switch is None else int(args.switch)
     t0 = time.perf_counter()
-    red = Reducer(pilot, th, prior.run.quantiles, N, switch=switch, same=S.same_rows(MODEL, T))
+    red = Reducer(pilot, th, prior.run.quantiles, N, switch=switch, same=S.same_rows(MODEL, T),
+                  skip=~S.summarised_rows(MODEL, prior))
     print(f"{MODEL.n_series} series x {T} months = {MODEL.n_series * T:,} values per draw; chunks of {cs:,} "
           f"draws; windows for N = {N:,} placed in {time.perf_counter() - t0:.2f} s; switch at "
           f"{red.switch if red.switch is not None else 'none'}", flush=True)
@@ -172,7 +178,7 @@ def main():
             f += k
         red.add(bufs.chunk(MODEL, layout, seed, abs0, f, cs).out.reshape(-1, cs), f)  # narrows
         f += cs
-        cells = red.narrow.ncell[red.src == np.arange(len(red.src))].mean()  # of the rows counted
+        cells = red.narrow.ncell[red.counted].mean()  # of the rows counted
         f = phase(f"phase two (narrowed, {cells:.0f} cells a row)", f, n_time)
         in_cache(red, bufs.chunk(MODEL, layout, seed, abs0, f, cs).out.reshape(-1, cs), f)
     print(f"(FOLD {FOLD:,}; numba threads {S.numba.get_num_threads()})")

@@ -335,7 +335,7 @@ def cmd_chart(args) -> int:
 
     from .plot import binding_figure, channels_figure, exceedance_figure, fan_figure, hist_figure, yearly_figure
     from .plot import chart_command
-    from .selection import label_dims, select
+    from .selection import label_dims, select, year_ends_only
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
@@ -349,6 +349,10 @@ def cmd_chart(args) -> int:
     if args.kind == "yearly" and not args.var.endswith("_ytd"):
         flows = [v for v in outs if v.endswith("_ytd")]
         raise DierollError(f"--kind yearly charts a calendar-year flow; --var one of {', '.join(flows)}")
+    if args.kind in ("fan", "exceedance") and year_ends_only(ds, args.var):
+        raise DierollError(f"--var {args.var}: a calendar-year flow, summarised at year ends only (December and "
+                           f"the run's last month), so it has no monthly {args.kind} chart; chart it per year: "
+                           f"dieroll chart {args.run} --kind yearly --var {args.var}")
     if args.kind in ("fan", "exceedance", "hist"):
         select(ds, args.var, labels)  # a missing or unknown label: the error lists the labels
     others = {d: v for d, v in labels.items() if d != "metric"}

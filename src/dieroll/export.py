@@ -14,6 +14,8 @@ at the period's end; for a ``*_ytd`` flow read in December, the calendar year's
 total (whose quantiles come from the per-draw totals, not from the months);
 for a per-month rate, the rate in that last month (quantiles of a sum of months
 cannot be derived from the months' quantiles: use the ``*_ytd`` outputs).
+A ``*_ytd`` flow is summarised at the year ends only (December and the run's
+last month), so a table by month or quarter gives it those rows alone.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
-from .selection import LABEL_DIMS, label_dims, outputs, quantile_column
+from .selection import LABEL_DIMS, label_dims, outputs, quantile_column, year_ends_only
 from .units import model_units
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
@@ -136,6 +138,14 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
     frames = []
     for var in variables:
         da = ds[var]
+        if year_ends_only(ds, var):
+            # a calendar-year flow is summarised at the year ends only: its rows there
+            pick = [k for k, i in enumerate(idx) if str(times[i])[5:7] == "12" or i == len(times) - 1]
+            if not pick:
+                continue
+        else:
+            pick = list(range(len(idx)))
+        vidx, vperiods = idx[pick], [periods[k] for k in pick]
         dims = label_dims(da)
         sel = {d: labels[d] for d in dims if d in labels}
         da = da.sel(sel) if sel else da
@@ -153,24 +163,28 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
         reads = _reads(var, units)
         for c in combos:
             s = da.sel(c) if c else da
-            f = pd.DataFrame({"variable": [var] * len(idx)})
+            f = pd.DataFrame({"variable": [var] * len(vidx)})
             for d in LABEL_DIMS:
                 f[d] = sel.get(d, c.get(d, ""))
-            f["period"] = [p for p, _ in periods]
-            f["month"] = [str(times[i])[:7] for i in idx]
-            rd = [reads] * len(idx)
+            f["period"] = [p for p, _ in vperiods]
+            f["month"] = [str(times[i])[:7] for i in vidx]
+            rd = [reads] * len(vidx)
             if var.endswith("_ytd"):
                 rd = [f"calendar year to date from {start} (the run's start)" if str(times[i])[:4] == start[:4]
-                      and start[5:] != "01" else reads for i in idx]
+                      and start[5:] != "01" else reads for i in vidx]
             f["reads"] = rd
-            vals = np.asarray(s.transpose("time", "quantile").values, dtype=float)[idx]
+            vals = np.asarray(s.transpose("time", "quantile").values, dtype=float)[vidx]
             for j, q in enumerate(qs):
                 f[quantile_column(q)] = _round(vals[:, j], digits)
-            f["mean"] = _round((mean.sel(c) if c else mean).values[idx], digits) if mean is not None else np.nan
-            f["sd"] = _round((sd.sel(c) if c else sd).values[idx], digits) if sd is not None else np.nan
+            f["mean"] = _round((mean.sel(c) if c else mean).values[vidx], digits) if mean is not None else np.nan
+            f["sd"] = _round((sd.sel(c) if c else sd).values[vidx], digits) if sd is not None else np.nan
             f["units"] = units
             f["long_name"] = str(ds[var].attrs.get("long_name", "")).removesuffix(": quantiles")
             frames.append(f)
+    if not frames:
+        raise DierollError(f"--var {', '.join(variables)}: calendar-year flows, summarised at year ends only "
+                           f"(December and the run's last month), and none of the chosen {by}s ends a year; "
+                           f"use --by year, or --at a December")
     out = pd.concat(frames, ignore_index=True)
     used = [d for d in LABEL_DIMS if (out[d] != "").any()]
     out = out.drop(columns=[d for d in LABEL_DIMS if d not in used])

@@ -13,7 +13,8 @@ import numpy as np
 
 from .errors import DierollError
 
-__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels", "month_in"]
+__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels", "month_in",
+           "year_ends_only"]
 
 #: Label dimensions an output may have, in the order options are listed.
 LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
@@ -35,6 +36,12 @@ def outputs(ds) -> list[str]:
 
 class SelectionError(DierollError):
     """An output's labels were not chosen, or a chosen label does not exist."""
+
+
+def year_ends_only(ds, var: str) -> bool:
+    """Whether a summary holds ``var`` at year ends only (a calendar-year flow,
+    ``OutputSpec.year_end``; ``nan`` in the months between)."""
+    return str(ds[var].attrs.get("summarised", "")).startswith("at year ends")
 
 
 def label_dims(da) -> list[str]:

@@ -188,3 +188,29 @@ def test_identities_are_checked_when_declared():
                      ((("totals", "total"),), "no output 'totals'")]:
         with pytest.raises(ValueError, match=msg):
             contract.sources(bad)
+
+
+def test_year_flows_are_summarised_at_each_year_end_and_the_last_month():
+    # OutputSpec.year_end rows: December of every year in the run and the run's last
+    # month (a partial year's flow so far); every other output, every month
+    import dataclasses
+    import datetime as dt
+
+    from dieroll import load_priors
+    from dieroll.engine.simulate import summarised_rows
+    from dieroll.model import MODEL
+
+    from ..conftest import BASELINE
+    prior = load_priors(BASELINE)
+    run = dataclasses.replace(prior.run, start=dt.date(2024, 11, 1), end=dt.date(2026, 5, 1))
+    prior = dataclasses.replace(prior, run=run)
+    T = run.n_steps
+    mask = summarised_rows(MODEL, prior).reshape(MODEL.n_series, T)
+    months = [str(d)[:7] for d in run.dates()]
+    for o in MODEL.outputs:
+        rows = mask[MODEL.contract.block(o.name)]
+        want = [m.endswith("-12") or m == "2026-05" for m in months] if o.year_end else [True] * T
+        assert (rows == np.array(want)).all(), o.name
+    assert sum(o.year_end for o in MODEL.outputs) == 4
+    assert [m for m, w in zip(months, mask[MODEL.contract.row("ascend_made_ytd", route="smic")]) if w] == \
+        ["2024-12", "2025-12", "2026-05"]

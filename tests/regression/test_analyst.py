@@ -57,6 +57,13 @@ def test_export_table_rounds_the_summary_and_reads_periods_at_their_last_month(r
                                                                  time="2027-12-01")), 3)
     first = tab[(tab.variable == "ascend_made_ytd") & (tab.period == "2022")]["reads"].iloc[0]
     assert "from 2022-10" in first                      # a partial first year says so
+    # a calendar-year flow is summarised at year ends only: by month or quarter it has those rows alone
+    m = table(run, ["us_total", "ascend_made_ytd"], by="month", labels={"route": "smic"})
+    ytd = m[m.variable == "ascend_made_ytd"]
+    assert list(ytd["month"]) == [f"{y}-12" for y in range(2022, 2031)]
+    assert ytd["median"].notna().all() and len(m[m.variable == "us_total"]) == ds.sizes["time"]
+    with pytest.raises(DierollError, match="use --by year, or --at a December"):
+        table(run, ["ascend_made_ytd"], by="quarter", at=["2026-Q2"])
     q = table(run, ["us_total"], by="quarter")
     assert list(q["period"][:3]) == ["2022-Q4", "2023-Q1", "2023-Q2"]
     assert list(q["month"][:3]) == ["2022-12", "2023-03", "2023-06"]
@@ -102,7 +109,10 @@ def test_chart_selects_labels_and_writes_the_numbers_it_draws(small_run, tmp_pat
     for argv, msg in ((["--var", "china_stock"], "choose --channel one of"),
                       (["--var", "ascend_waiting"], "not an output"),
                       (["--var", "china_chips", "--channel", "nope"], "no such channel"),
-                      (["--var", "us_total", "--route", "smic"], "has no route dimension")):
+                      (["--var", "us_total", "--route", "smic"], "has no route dimension"),
+                      (["--var", "ascend_made_ytd", "--route", "smic"], "--kind yearly --var ascend_made_ytd"),
+                      (["--kind", "exceedance", "--var", "chips_added_ytd", "--channel", "nvidia_legal",
+                        "--threshold", "1e5"], "summarised at year ends only")):
         capsys.readouterr()
         assert main(["chart", small_run, "--out", out, *argv]) == 2
         err = capsys.readouterr().err

@@ -12,6 +12,7 @@ from matplotlib.collections import PolyCollection  # noqa: E402
 
 from dieroll import plot  # noqa: E402
 from dieroll.analysis import disputes, sensitivity, sweep  # noqa: E402
+from dieroll.selection import SelectionError  # noqa: E402
 from dieroll.store import open_run  # noqa: E402
 
 
@@ -151,6 +152,25 @@ def test_binding_chart_stacks_shares_that_add_to_one(run):
     assert [t.get_text() for t in ax.get_legend().get_texts()][1] == "HBM"
     assert ax.get_ylim() == (0.0, 1.0)
     plt.close(fig)
+
+
+def test_year_flows_are_summarised_at_year_ends_only(run, small_run):
+    # a *_ytd output (OutputSpec.year_end) is summarised in December and the run's last
+    # month; between them its summary is nan and says why, and a fan chart of it is refused
+    ds = run.summary
+    for var in ("ascend_made_ytd", "chips_added_ytd", "h100e_added_ytd", "additions_ratio_ytd"):
+        months = ds["time"].values.astype("datetime64[M]").astype(int) % 12 + 1
+        ends = (months == 12) | (np.arange(ds.sizes["time"]) == ds.sizes["time"] - 1)
+        for v in (var, f"{var}_mean", f"{var}_sd", f"{var}_quantile_error"):
+            x = ds[v].transpose("time", ...).values
+            assert np.isnan(x[~ends]).all() and np.isfinite(x[ends]).all(), v
+        assert ds[var].attrs["summarised"].startswith("at year ends")
+    assert "summarised" not in ds["china_total"].attrs and np.isfinite(ds["china_total"].values).all()
+    with pytest.raises(SelectionError, match="calendar-year flow"):
+        plot.fan(ds, "ascend_made_ytd", route="smic")
+    # the kept draws hold every month
+    kept = open_run(small_run).prior_predictive["ascend_made_ytd"].sel(route="smic", time="2026-06-01")
+    assert np.isfinite(kept.values).all() and (kept.values > 0).any()
 
 
 def test_yearly_table_reads_december_of_full_years(run):

@@ -362,3 +362,47 @@ def test_a_pilot_sorted_in_place_gives_the_same_windows(rows):
     assert np.all(np.diff(pilot, axis=1) >= 0)  # sorted in place
     for name in ("win", "wlo", "whi", "shift", "ncell"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize("switch", [None, 50_000], ids=["one phase", "narrowed"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_skipped_are_nan_and_leave_the_others_bit_for_bit(rows, switch, dtype):
+    # skip: rows not summarised (a calendar-year flow between year ends).  Rows 0 and 3
+    # are skipped, and copy 8 with its source 1; every other row reports what it
+    # reports without skip, bit for bit, and a skipped row is nan everywhere
+    both, same = _same_pairs(rows.astype(dtype))
+    both[3, 70_000] = np.nan  # never looked at: a skipped row is not checked either
+    th = np.full((len(both), 2), np.nan)
+    th[0], th[1], th[2] = [1.0, 2.0], [0.5, np.nan], [3.0, 4.0]
+    R, N = both.shape
+    skip = np.zeros(R, bool)
+    skip[[0, 3, 1, 6, 8]] = True
+    reds = []
+    for sk in (None, skip):
+        red = Reducer(both[:, :PILOT], th, PROBS, N, switch=switch, same=same, skip=sk)
+        for f in range(0, N, 17_000):
+            red.add(both[:, f:f + 17_000], f)
+        reds.append(red)
+    plain, skipped = reds
+    kept = ~skip
+    for a, b in zip(plain.quantiles() + plain.moments(), skipped.quantiles() + skipped.moments()):
+        np.testing.assert_array_equal(a[kept], b[kept])
+        assert np.isnan(b[skip]).all()
+    np.testing.assert_array_equal(plain.exceedance()[kept], skipped.exceedance()[kept])
+    assert np.isnan(skipped.exceedance()[skip]).all()
+    np.testing.assert_array_equal(plain.vmin[kept], skipped.vmin[kept])
+    # nothing of a skipped row was counted or summed
+    for r in (0, 3, 1):
+        assert skipped.counts[skipped.cbase[r]:skipped.cbase[r] + skipped.ncell[r]].sum() == 0
+        assert skipped.tsum[r] == 0.0 and skipped.gsum[r] == 0.0 and not skipped.lanes[r].any()
+    assert list(skipped.counted) == [2, 4, 5]  # 7 is a copy of 2, compared with it
+
+
+def test_skip_must_hold_for_a_row_and_its_source_alike(rows):
+    both, same = _same_pairs(rows)
+    skip = np.zeros(len(both), bool)
+    skip[1] = True  # but not its copies 6 and 8
+    with pytest.raises(ValueError, match="the same for a row and the row it equals"):
+        Reducer(both[:, :PILOT], np.full((len(both), 1), np.nan), PROBS, 10**6, same=same, skip=skip)
+    with pytest.raises(ValueError, match="booleans"):
+        Reducer(both[:, :PILOT], np.full((len(both), 1), np.nan), PROBS, 10**6, skip=np.zeros(3, bool))

@@ -163,10 +163,16 @@ class Reducer:
         Sort the rows of ``pilot`` in place (a C-contiguous array the caller
         no longer needs) instead of sorting a copy: a run's pilot is hundreds
         of MB.
+    skip : ndarray of bool, shape (R,), optional
+        Rows not summarised at all: not counted, summed or checked, their
+        quantiles, mean, sd and exceedance ``nan`` (a calendar-year flow between
+        year ends, :attr:`OutputSpec.year_end <dieroll.catalog.OutputSpec.year_end>`).
+        A skipped row's source (``same``) must be skipped too, and the other way round.
     """
 
     def __init__(self, pilot: np.ndarray, thresholds: np.ndarray, probs, n_total: int,
-                 switch: int | None = None, same: np.ndarray | None = None, sort_pilot: bool = False):
+                 switch: int | None = None, same: np.ndarray | None = None, sort_pilot: bool = False,
+                 skip: np.ndarray | None = None):
         R, npil = pilot.shape
         if pilot.dtype not in (np.float32, np.float64):
             raise TypeError(f"rows must be float32 or float64, got {pilot.dtype}")
@@ -174,7 +180,13 @@ class Reducer:
         if src.shape != (R,) or ((src < 0) | (src >= R)).any() or (src[src] != src).any():
             raise ValueError(f"same must give each of the {R} rows a row that is its own source")
         self.src = src
-        self.alias = np.flatnonzero(src != np.arange(R))  # rows copied from another
+        skip = np.zeros(R, bool) if skip is None else np.asarray(skip, dtype=bool)
+        if skip.shape != (R,) or (skip != skip[src]).any():
+            raise ValueError(f"skip must be {R} booleans, the same for a row and the row it equals (same)")
+        self.skip = skip
+        self.alias = np.flatnonzero((src != np.arange(R)) & ~skip)  # rows copied from another, compared
+        # the rows the kernel counts: their own source; a copy's is its source, a skipped row's -1
+        self._ksrc = np.where(skip, -1, src).astype(np.int64)
         self.dtype = pilot.dtype
         self.probs = np.asarray(sorted(set(float(p) for p in probs)))
         self.exact = pilot.copy() if n_total <= npil else None
@@ -247,12 +259,14 @@ class Reducer:
         # (a single atom: a channel not yet started) is most likely constant, counted once
         weight = np.where((nwin == 1) & self.atom[:, 0], 0.1, 1.0)
         weight[self.alias] = 0.0
+        weight[skip] = 0.0
         np.add.at(weight, src[self.alias], 0.1)  # a copy is compared with its source after it
         self._work = np.concatenate([[0.0], np.cumsum(weight)])
         order = np.argsort(src[self.alias], kind="stable")
         self._copies = self.alias[order].astype(np.int64)  # each source's copies, in row order
         self._copies_ptr = np.concatenate([[0], np.cumsum(np.bincount(src[self.alias], minlength=R))]).astype(np.int64)
-        counted = np.flatnonzero(src == np.arange(R))
+        counted = np.flatnonzero(self._ksrc == np.arange(R))
+        self.counted = counted
         # the next counted row after each row (prefetched while it is counted)
         pos = np.searchsorted(counted, np.arange(R), side="right")
         self._nxt = counted[np.minimum(pos, len(counted) - 1)].astype(np.int64)
@@ -322,7 +336,7 @@ class Reducer:
     def _accumulate(self, rows, lo, hi, first_draw, win, counts, cbase, ncell, tabs):
         _reduce.accumulate(rows, lo, hi, first_draw, BLOCK, win, counts, cbase, ncell, self.vmin,
                            self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
-                           self.nth, self.exceed, self._cuts(numba.get_num_threads()), self.src, self._copies_ptr,
+                           self.nth, self.exceed, self._cuts(numba.get_num_threads()), self._ksrc, self._copies_ptr,
                            self._copies, self._nxt, self._differs, self._consts, tabs)
         bad = self.alias[self._differs[self.alias] > 0]
         if len(bad):
@@ -406,11 +420,13 @@ class Reducer:
         n = self.n
         mean = self.shift + s / n
         var = (q - s * s / n) / max(n - 1, 1)
-        return mean[self.src], np.sqrt(np.maximum(var, 0.0))[self.src]
+        mean, sd = mean[self.src], np.sqrt(np.maximum(var, 0.0))[self.src]
+        mean[self.skip] = sd[self.skip] = np.nan
+        return mean, sd
 
     def exceedance(self) -> np.ndarray:
-        """P(x > threshold) per row and threshold (nan where padded)."""
-        return np.where(self._pad, np.nan, self.exceed / self.n)
+        """P(x > threshold) per row and threshold (nan where padded or the row is skipped)."""
+        return np.where(self._pad | self.skip[:, None], np.nan, self.exceed / self.n)
 
     def quantiles(self, probs=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Quantiles (type-7 position), their error bounds and Monte Carlo standard errors.
@@ -435,13 +451,14 @@ class Reducer:
             out[1] = 0.0
 
         for r in range(R):
-            if self.src[r] != r:
-                continue  # filled from its source below
+            if self.src[r] != r or self.skip[r]:
+                continue  # filled from its source below, or nan
             v, e, s = self._row(r, probs)
             if self.exact is None:
                 out[0, r], out[1, r] = v, e
             out[2, r] = s
         out = out[:, self.src]
+        out[:, self.skip] = np.nan
         if self.dtype == np.float32:
             # float32 rows: rounding to nearest keeps the order, so a quantile of the
             # rounded values is within 2**-24 |q| of the unrounded one.
@@ -560,6 +577,9 @@ class _Narrow:
         self.runs = []
         self.delta = np.zeros(R)
         for r in range(R):
+            if red._ksrc[r] != r:  # a copy or a skipped row: never counted, no windows
+                self.runs.append([])
+                continue
             nw = red.nwin[r]
             cnt = red.counts[red.cbase[r]:red.cbase[r] + red.ncell[r]]
             cum = np.cumsum(cnt)

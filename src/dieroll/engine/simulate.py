@@ -25,7 +25,8 @@ from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer, RowsDiffer
 
-__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES", "default_chunk_size", "STOP"]
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES",
+           "default_chunk_size", "same_rows", "summarised_rows", "STOP"]
 
 #: Set (e.g. by a SIGINT handler) to stop a running simulation at the next chunk
 #: boundary with ``KeyboardInterrupt``, never inside a parallel kernel.
@@ -140,22 +141,26 @@ def reduce_range(bufs, model, layout, prior, seed, abs0, reducer, start, stop, c
                            f"{model.contract.where(e.row // T)} equal to {model.contract.where(e.source // T)} "
                            f"by construction (Model.identical), but at {str(prior.run.dates()[e.row % T])[:7]}, "
                            f"draw {e.draw:,} they are {e.value!r} and {e.source_value!r}") from None
-        # the reducer's run-wide min and max become inf or nan with any such value
-        if not (np.isfinite(reducer.vmin).all() and np.isfinite(reducer.vmax).all()):
-            _non_finite(model, prior, rows, first)
+        # the reducer's run-wide min and max become inf or nan with any such value (rows not
+        # summarised keep their initial inf and -inf: a year's flow is checked at the year's end)
+        c = reducer.counted
+        if not (np.isfinite(reducer.vmin[c]).all() and np.isfinite(reducer.vmax[c]).all()):
+            _non_finite(model, prior, rows[c], first, c)
         yield ch
 
 
-def _non_finite(model, prior, rows, first):
-    """Raise a RunError naming the first non-finite output: variable, labels, month and draw."""
+def _non_finite(model, prior, rows, first, which=None):
+    """Raise a RunError naming the first non-finite output: variable, labels, month and
+    draw (``rows`` are reducer rows ``which``, default all)."""
     bad = ~np.isfinite(rows)
     draw = int(np.argmax(bad.any(axis=0)))
-    r = int(np.argmax(bad[:, draw]))
+    i = int(np.argmax(bad[:, draw]))
+    r = i if which is None else int(which[i])
     T = prior.run.n_steps
     series, t = divmod(r, T)
     where = model.contract.where(series)
     month = str(prior.run.dates()[t])[:7]
-    raise RunError(f"{prior.path}: the model produced {rows[r, draw]} for {where} at {month}, draw "
+    raise RunError(f"{prior.path}: the model produced {rows[i, draw]} for {where} at {month}, draw "
                    f"{first + draw:,}: an input is too large or too small for the model's arithmetic "
                    f"(outputs are stored as float32, at most {float(np.finfo(RUN_DTYPE).max):.3g}); "
                    f"check `dieroll.evaluate(prior, draws=1, first={first + draw})` for the inputs of that draw")
@@ -188,6 +193,19 @@ def same_rows(model: Model, T: int) -> np.ndarray:
     (:attr:`Model.identical <dieroll.catalog.Model.identical>`), or itself."""
     src = model.contract.sources(model.identical)
     return (src[:, None] * T + np.arange(T)[None, :]).ravel()
+
+
+def summarised_rows(model: Model, prior: PriorSet) -> np.ndarray:
+    """For every reducer row (series x month), whether runs summarise it: all rows
+    but those of a calendar-year flow (:attr:`OutputSpec.year_end
+    <dieroll.catalog.OutputSpec.year_end>`) between the run's year ends (its
+    Decembers and its last month)."""
+    dates = prior.run.dates()
+    T = len(dates)
+    months = np.asarray(dates).astype("datetime64[M]").astype(np.int64) % 12 + 1
+    year_end = (months == 12) | (np.arange(T) == T - 1)
+    return np.concatenate([np.tile(year_end if o.year_end else np.ones(T, bool), o.size)
+                           for o in model.contract.outputs])
 
 
 def _threshold_rows(model, prior, T):
@@ -304,7 +322,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         pilot = pbufs.chunk(model, layout, seed, abs0, 0, npilot).out.reshape(model.n_series * T, npilot)
         if not np.isfinite(pilot).all():
             _non_finite(model, prior, pilot, 0)
-        reducer = Reducer(pilot, th_rows, prior.run.quantiles, N, same=same_rows(model, T), sort_pilot=True)
+        reducer = Reducer(pilot, th_rows, prior.run.quantiles, N, same=same_rows(model, T), sort_pilot=True,
+                          skip=~summarised_rows(model, prior))
         del pilot, pbufs
         if STOP.is_set():
             raise KeyboardInterrupt

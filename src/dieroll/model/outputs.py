@@ -7,7 +7,10 @@ them by hand.
 Outputs ending in ``_ytd`` are calendar-year flows accumulated per draw from
 January (from the run's first month in its first year): their value in
 December is that draw's flow for the year, so their quantiles in December are
-the yearly flow's quantiles (which monthly quantiles cannot give).
+the yearly flow's quantiles (which monthly quantiles cannot give).  They are
+declared ``year_end=True``: runs summarise them at the year ends only
+(December, and the run's last month); the months between are running totals,
+kept in chunks and kept draws, whose summary is ``nan``.
 """
 from __future__ import annotations
 
@@ -44,13 +47,13 @@ OUTPUTS: tuple[OutputSpec, ...] = (
     OutputSpec("ascend_binding", "1", "1 where this constraint limits Ascend output that month, else 0 "
                "(the mean is the share of draws it binds)", (("constraint", CONSTRAINTS),)),
     OutputSpec("ascend_made_ytd", "package", "Good Ascend packages made in the calendar year so far",
-               (_R,)),
+               (_R,), year_end=True),
     OutputSpec("chips_added_ytd", "chip", "Accelerators acquired by China in the calendar year so far, "
-               "by channel", (_CH,)),
+               "by channel", (_CH,), year_end=True),
     OutputSpec("h100e_added_ytd", "H100e", "H100-equivalents added in the calendar year so far (China: new "
-               "chips; US: growth of the stock)", (("country", COUNTRIES), _M)),
+               "chips; US: growth of the stock)", (("country", COUNTRIES), _M), year_end=True),
     OutputSpec("additions_ratio_ytd", "1", "US additions divided by China's additions, calendar year so far",
-               (_M,)),
+               (_M,), year_end=True),
 )
 
 #: Series equal by construction to another (``Model.identical``): the reducers count

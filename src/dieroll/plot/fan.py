@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..selection import quantile_column, select
+from ..selection import SelectionError, quantile_column, select, year_ends_only
 from .style import axis_label, colors, date_axis, quantity_axis, record
 
 __all__ = ["fan", "BANDS", "quantile_table"]
@@ -50,6 +50,10 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
     -------
     matplotlib.axes.Axes
     """
+    if var in ds.data_vars and year_ends_only(ds, var):
+        raise SelectionError(f"{var} is a calendar-year flow, summarised at year ends only (December and the "
+                             f"run's last month): chart it per year (dieroll.plot.yearly, or dieroll chart "
+                             f"--kind yearly --var {var})")
     if ax is None:
         _, ax = plt.subplots()
     da = select(ds, var, {"metric": metric, **labels}, option="{dim}=")

@@ -10,6 +10,10 @@ output ``v`` with extra dims ``E`` (``channel``, ``metric``, ``route``):
 * ``v_quantile_mcse`` (``*E, time, quantile``): Monte Carlo standard error;
 * ``v_exceedance`` (``*E, time, v_threshold``) when thresholds are configured.
 
+A calendar-year flow (``OutputSpec.year_end``: the ``*_ytd`` outputs) is
+summarised at the run's year ends only; its variables say so in a
+``summarised`` attribute and hold ``nan`` in the months between.
+
 Every variable has CF ``units`` and ``long_name``; root attributes carry the
 provenance (nested values JSON-encoded).
 """
@@ -26,6 +30,8 @@ from .provenance import git_commit, now_utc, version
 __all__ = ["summary_dataset", "summary_bytes", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
+#: The ``summarised`` attribute of a calendar-year flow's variables (OutputSpec.year_end).
+YEAR_ENDS = "at year ends (December and the run's last month); nan between"
 
 
 def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Dataset:
@@ -62,8 +68,11 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         sl = slice(rows.start * T, rows.stop * T)  # reducer rows are (series, time) flattened
 
         def put(name, arr, extra_dims, extra_shape, long_name, units=o.units):
+            attrs = {**cf_attrs(units), "long_name": long_name}
+            if getattr(o, "year_end", False):
+                attrs["summarised"] = YEAR_ENDS
             data_vars[name] = xr.Variable(dims + ("time",) + extra_dims, arr.reshape(shape + (T,) + extra_shape),
-                                          {**cf_attrs(units), "long_name": long_name})
+                                          attrs)
 
         P = len(probs)
         put(o.name, q[sl], ("quantile",), (P,), f"{o.long_name}: quantiles")
