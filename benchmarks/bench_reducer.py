@@ -6,7 +6,8 @@ switch, the narrowed windows, as a run of that size would count them.  Prints
 microseconds per draw and nanoseconds per value (a value is one series at one
 month of one draw) for each, and the model kernel's time alone (no reducer
 between its chunks), so that a change to a kernel can be measured
-alone.
+alone.  The model writes what a run without kept draws writes (not the
+calendar-year flows between year ends, which the reducers skip).
 
     python benchmarks/bench_reducer.py [--n-total 1e7] [--draws 60000]
     python benchmarks/bench_reducer.py --compare 30
@@ -138,7 +139,9 @@ def main():
           f"draws; windows for N = {N:,} placed in {time.perf_counter() - t0:.2f} s; switch at "
           f"{red.switch if red.switch is not None else 'none'}", flush=True)
 
-    # the model alone (no reducer between its chunks), medians of 5 passes
+    # the model alone (no reducer between its chunks), medians of 5 passes; as in a run
+    # without kept draws, the rows the reducer skips (year flows between year ends) unwritten
+    needed = ~red.skip
     alone = []
     for _ in range(5):
         tm = 0.0
@@ -146,7 +149,8 @@ def main():
             k = min(cs, n_time - f)
             S._fill_inputs(layout, seed, f, bufs.scalars[:k], bufs.claims[:k], bufs.knots[:k])
             t = time.perf_counter()
-            MODEL.run_chunk(layout, bufs.scalars[:k], bufs.knots[:k], abs0, bufs.out[:, :, :k] if k < cs else bufs.out)
+            MODEL.run_chunk(layout, bufs.scalars[:k], bufs.knots[:k], abs0, bufs.out[:, :, :k] if k < cs else bufs.out,
+                            needed=needed)
             tm += time.perf_counter() - t
         alone.append(tm / n_time * 1e6)
     print(f"model kernel alone: {sorted(alone)[2]:.2f} us/draw (median of 5 passes over {n_time:,} draws)", flush=True)
@@ -159,7 +163,7 @@ def main():
             if red.switch is not None and f < red.switch < f + k:
                 k = red.switch - f
             t = time.perf_counter()
-            ch = bufs.chunk(MODEL, layout, seed, abs0, f, k)
+            ch = bufs.chunk(MODEL, layout, seed, abs0, f, k, needed)
             t1 = time.perf_counter()
             red.add(ch.out.reshape(-1, k), f)
             ta += time.perf_counter() - t1

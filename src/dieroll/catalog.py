@@ -102,6 +102,12 @@ class Model:
         and sd are the second's; its exceedance is counted against its own
         thresholds), and every chunk checks the two bit for bit: a run stops
         with an error naming both where they differ.
+    partial_chunks : bool
+        ``run_chunk`` also takes ``needed=``, a boolean array ``(n_series *
+        n_steps,)`` of the rows (series x month) that something reads, and may
+        leave the other rows of ``out`` as they were.  A run whose chunks go
+        only to the reducers (no kept draws, no ``on_chunk``) then skips
+        writing the rows it does not summarise (:attr:`OutputSpec.year_end`).
     """
 
     name: str
@@ -109,6 +115,7 @@ class Model:
     outputs: tuple
     run_chunk: object
     identical: tuple = ()
+    partial_chunks: bool = False
 
     @property
     def scalar_names(self) -> list[str]:

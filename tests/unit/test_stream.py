@@ -78,10 +78,46 @@ def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
         out = aligned_empty((MODEL.n_series, T, n), np.float32)
         out[:] = np.nan
         _kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
-                          layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream)
+                          layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream,
+                          np.ones((MODEL.n_series, T), np.bool_))
         outs.append(out)
     assert np.isfinite(outs[0]).all()
     assert np.array_equal(outs[0].view(np.uint32), outs[1].view(np.uint32))
+
+
+@pytest.mark.parametrize("n", [200, 64])
+def test_model_writes_the_rows_needed_and_leaves_the_others(baseline, n):
+    """``run_chunk(..., needed=)`` (Model.partial_chunks) writes the rows needed with the
+    bits of a full write and leaves every other row as it was, streamed or not."""
+    from dieroll.engine.layout import build_layout
+    from dieroll.engine.simulate import sample_inputs, summarised_rows
+    from dieroll.model import MODEL
+    layout = build_layout(baseline, MODEL.scalar_names, MODEL.path_names)
+    sc, _, kn = sample_inputs(layout, 11, 1_000, n)
+    needed = summarised_rows(MODEL, baseline)
+    assert 0 < (~needed).sum() < needed.size
+    full = aligned_empty((MODEL.n_series, baseline.run.n_steps, n), np.float32)
+    MODEL.run_chunk(layout, sc, kn, 2022 * 12 + 9, full)
+    for aligned in (True, False):
+        raw = aligned_empty((full.size + 1,), np.float32)
+        out = (raw[:-1] if aligned else raw[1:]).reshape(full.shape)  # streamed only when aligned
+        out[:] = -7.0
+        MODEL.run_chunk(layout, sc, kn, 2022 * 12 + 9, out, needed=needed)
+        rows, want = out.reshape(needed.size, n), full.reshape(needed.size, n)
+        assert np.array_equal(rows[needed].view(np.uint32), want[needed].view(np.uint32))
+        assert (rows[~needed] == -7.0).all()
+
+
+def test_a_run_without_readers_of_its_chunks_has_the_same_results(baseline):
+    """A run whose chunks only the reducers read skips writing the rows they do not
+    summarise; its results are those of a run whose chunks are all written."""
+    from dieroll.engine.simulate import simulate
+    seen = []
+    a = simulate(baseline, draws=20_000, chunk_size=3_000)
+    b = simulate(baseline, draws=20_000, chunk_size=3_000, on_chunk=lambda ch: seen.append(ch.first))
+    assert seen == list(range(0, 20_000, 3_000)) and a.reducer.skip.any()
+    for x, y in zip(a.reducer.quantiles() + a.reducer.moments(), b.reducer.quantiles() + b.reducer.moments()):
+        assert np.array_equal(x, y, equal_nan=True)
 
 
 @njit

@@ -95,7 +95,8 @@ def _task(prior, model, layout, sink, seed, abs0, template, start, stop, chunk_s
     n = min(chunk_size, stop - start)
     bufs = _Buffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
     with _threads(1):  # the worker's processes are the parallelism
-        for ch in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n):
+        for ch in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n,
+                               reduced_only=out is None):
             if out is not None:
                 out.add(ch)
     if out is not None:

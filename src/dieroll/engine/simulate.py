@@ -114,25 +114,32 @@ class _Buffers:
         self.knots = np.empty((n, layout.n_knots))
         self.out = aligned_empty((n_series, T, n), dtype)  # aligned for streaming stores
 
-    def chunk(self, model, layout, seed, abs0, first, n) -> Chunk:
+    def chunk(self, model, layout, seed, abs0, first, n, needed=None) -> Chunk:
+        """Sample and run draws ``first .. first + n - 1``; with ``needed`` (a model with
+        ``partial_chunks``) only those rows of ``out`` are sure to be written."""
         if n == self.out.shape[2]:
             sc, cl, kn, out = self.scalars, self.claims, self.knots, self.out
         else:
             sc, cl, kn = self.scalars[:n], self.claims[:n], self.knots[:n]
             out = aligned_empty(self.out.shape[:2] + (n,), self.out.dtype)
         _fill_inputs(layout, seed, first, sc, cl, kn)
-        model.run_chunk(layout, sc, kn, abs0, out)
+        if needed is None:
+            model.run_chunk(layout, sc, kn, abs0, out)
+        else:
+            model.run_chunk(layout, sc, kn, abs0, out, needed=needed)
         return Chunk(first, sc, cl, kn, out, model)
 
 
-def reduce_range(bufs, model, layout, prior, seed, abs0, reducer, start, stop, chunk_size):
+def reduce_range(bufs, model, layout, prior, seed, abs0, reducer, start, stop, chunk_size, reduced_only=False):
     """Sample, run and reduce draws ``start .. stop - 1`` chunk by chunk (a local run's
     loop, and a cluster task's); yields each Chunk once reduced.  A non-finite output
-    raises a RunError naming it."""
+    raises a RunError naming it.  With ``reduced_only`` (nothing else reads the chunks)
+    a model with ``partial_chunks`` may leave the rows the reducer skips unwritten."""
     T = prior.run.n_steps
+    needed = ~reducer.skip if reduced_only and model.partial_chunks and reducer.skip.any() else None
     for first in range(start, stop, chunk_size):
         n = min(chunk_size, stop - first)
-        ch = bufs.chunk(model, layout, seed, abs0, first, n)
+        ch = bufs.chunk(model, layout, seed, abs0, first, n, needed)
         rows = ch.out.reshape(model.n_series * T, n)
         try:
             reducer.add(rows, first)
@@ -347,7 +354,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
         try:
             if STOP.is_set():
                 raise KeyboardInterrupt
-            for ch in reduce_range(bufs, model, layout, prior, seed, abs0, reducer, 0, N, chunk_size):
+            for ch in reduce_range(bufs, model, layout, prior, seed, abs0, reducer, 0, N, chunk_size,
+                                   reduced_only=on_chunk is None):
                 if on_chunk is not None:
                     on_chunk(ch)
                 if bar is not None:
