@@ -39,6 +39,8 @@ formula.
 """
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -46,7 +48,9 @@ from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import intrinsic, overload
 
-__all__ = ["SLOTS", "tables", "locate_row", "locate"]
+from .._stream import _PREFETCH
+
+__all__ = ["SLOTS", "COMPACT", "tables", "locate_row", "locate", "locate_compact_row", "locate_compact"]
 
 #: Windows a table holds (entry 0 is below every window): one 8-lane permute.
 SLOTS = 7
@@ -167,3 +171,156 @@ def _locate_overload(row, table, idx):
     if isinstance(row, types.Array) and row.dtype == types.float32:
         return lambda row, table, idx: locate_row(row, table, idx)
     return lambda row, table, idx: None
+
+
+# --- locating with the gaps counted in registers ----------------------------------------
+#
+# After the narrowing most values of a row (about 96 % in the baseline) fall in
+# the gaps between its windows, and counting them one increment at a time is
+# the reducers' largest cost.  :func:`locate_compact_row` counts them without
+# a store: the seven comparisons ``x >= lo_k`` that find ``j`` are also added
+# up, per window, into ``above[k]`` (the values at or above window ``k - 1``'s
+# lower edge), and only the cells of values inside a window are written, packed
+# to the front of ``idx`` (a lookup in a 256-entry table of lane orders by the
+# eight in-window bits, one variable permute, one store).  The gaps' counts
+# follow from ``above`` and the windows' counts (:func:`dieroll.engine._reduce._count_compact`);
+# the counts are the same as cell by cell.
+
+def _pack_orders() -> np.ndarray:
+    """For each 8-bit mask, the lanes whose bit is set, in order, then zeros."""
+    out = np.zeros((256, _V), np.int32)
+    for b in range(256):
+        lanes = [k for k in range(_V) if b >> k & 1]
+        out[b, :len(lanes)] = lanes
+    return out
+
+
+_PACK = _pack_orders()
+
+
+def _has_permd() -> bool:
+    """Whether numba compiles for this machine's CPU and it has AVX2's ``vpermd``."""
+    import numba
+    from llvmlite import binding
+    if numba.config.CPU_NAME not in (None, "host") or platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        return bool(binding.get_host_cpu_features().get("avx2"))
+    except RuntimeError:
+        return False
+
+
+#: Whether :func:`locate_compact_row` packs with ``vpermd`` (x86-64 with AVX2, compiled for
+#: the host).  LLVM turns the generic packing into eight scalar loads and inserts, which
+#: costs more than it saves, so the reducers use the compact path only where this holds.
+COMPACT = _has_permd()
+
+
+@intrinsic
+def locate_compact_row(typingctx, row, table, idx, above, nxt):
+    """Locate every value of ``row`` like :func:`locate_row`, but write to
+    ``idx[0:m]`` only the cells of values inside a window (in order) and return
+    ``m``; ``above[k]`` (``k = 1 .. 7``) becomes the number of values at or
+    above table entry ``k``'s lower edge (``above[0]`` is left alone).
+    ``idx`` needs room for ``len(row) + 8`` cells.  Lines of ``nxt`` (the next
+    row, of ``row``'s length) are prefetched along the way.  No bounds are
+    checked."""
+    ok = (isinstance(row, types.Array) and row.ndim == 1 and row.layout == "C" and row.dtype == types.float32
+          and isinstance(table, types.Array) and table.layout == "C" and table.dtype == types.float32
+          and isinstance(idx, types.Array) and idx.ndim == 1 and idx.layout == "C" and idx.dtype == types.uint32
+          and isinstance(above, types.Array) and above.ndim == 1 and above.layout == "C"
+          and above.dtype == types.int64
+          and isinstance(nxt, types.Array) and nxt.ndim == 1 and nxt.layout == "C" and nxt.dtype == types.float32)
+    if not ok:
+        raise TypingError(f"locate_compact_row takes contiguous float32 rows, a (4, 8) float32 C table, a uint32 "
+                          f"and an int64 C array, got {row}, {table}, {idx}, {above}, {nxt}")
+    sig = types.int64(row, table, idx, above, nxt)
+
+    def codegen(context, builder, signature, args):
+        f32, i32, i64, i8 = ir.FloatType(), ir.IntType(32), ir.IntType(64), ir.IntType(8)
+        vf, vi = ir.VectorType(f32, _V), ir.VectorType(i32, _V)
+        ra = context.make_array(signature.args[0])(context, builder, args[0])
+        ta = context.make_array(signature.args[1])(context, builder, args[1])
+        ia = context.make_array(signature.args[2])(context, builder, args[2])
+        aa = context.make_array(signature.args[3])(context, builder, args[3])
+        na = context.make_array(signature.args[4])(context, builder, args[4])
+        n = cgutils.unpack_tuple(builder, ra.shape, 1)[0]
+        tp = builder.bitcast(ta.data, vf.as_pointer())
+        lo, inv, nb, base = (builder.load(builder.gep(tp, [ir.Constant(i32, k)]), align=4) for k in range(4))
+        base = builder.bitcast(base, vi)
+        edges = [_splat(builder, builder.extract_element(lo, ir.Constant(i32, k)), vf) for k in range(1, SLOTS + 1)]
+        pack = cgutils.global_constant(builder.module, "dieroll_locate_pack",
+                                       ir.Constant(ir.ArrayType(vi, 256),
+                                                   [ir.Constant(vi, [int(v) for v in r]) for r in _PACK]))
+        zero = ir.Constant(vi, [0] * _V)
+        accs = []
+        for _ in range(SLOTS):
+            slot = cgutils.alloca_once(builder, vi)
+            builder.store(zero, slot)
+            accs.append(slot)
+        m = cgutils.alloca_once_value(builder, ir.Constant(i64, 0))
+        ip = builder.bitcast(ia.data, i32.as_pointer())
+        ctpop = cgutils.get_or_insert_function(builder.module, ir.FunctionType(i8, [i8]), "llvm.ctpop.i8")
+        if COMPACT:
+            permd = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vi, [vi, vi]), "llvm.x86.avx2.permd")
+
+        def one(x):
+            j = zero
+            for k, e in enumerate(edges):
+                s = builder.sext(builder.fcmp_ordered(">=", x, e), vi)  # true is -1
+                j = builder.sub(j, s)
+                builder.store(builder.sub(builder.load(accs[k]), s), accs[k])
+            t = builder.fmul(builder.fsub(x, _lookup(builder, lo, j)), _lookup(builder, inv, j))
+            nbj = _lookup(builder, nb, j)
+            inwin = builder.fcmp_ordered("<", t, nbj)  # nan (j = 0, x = +-inf) is a gap
+            t = builder.select(inwin, t, nbj)
+            cell = builder.add(_lookup(builder, base, j), builder.fptosi(t, vi))
+            bits = builder.bitcast(inwin, i8)
+            order = builder.load(builder.gep(pack, [ir.Constant(i32, 0), builder.zext(bits, i32)]), align=32)
+            at = builder.load(m)
+            packed = builder.call(permd, [cell, order]) if COMPACT else _lookup(builder, cell, order)
+            builder.store(packed, builder.bitcast(builder.gep(ip, [at]), vi.as_pointer()), align=4)
+            builder.store(builder.add(at, builder.zext(builder.call(ctpop, [bits]), i64)), m)
+
+        rp = builder.bitcast(ra.data, f32.as_pointer())
+        npf = builder.bitcast(na.data, f32.as_pointer())
+        pf = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8.as_pointer(), i32, i32,
+                                                                                               i32]), _PREFETCH)
+        step = ir.Constant(n.type, _V)
+        full = builder.mul(builder.udiv(n, step), step)
+        with cgutils.for_range_slice(builder, ir.Constant(n.type, 0), full, step) as (i, _):
+            # the next row's line (two calls a line: a hint, the second finds it asked for)
+            builder.call(pf, [builder.bitcast(builder.gep(npf, [i]), i8.as_pointer()), ir.Constant(i32, 0),
+                              ir.Constant(i32, 2), ir.Constant(i32, 1)])
+            one(builder.load(builder.bitcast(builder.gep(rp, [i]), vf.as_pointer()), align=4))
+        # the last n % 8 values, through an eight-value buffer (nan elsewhere: counted nowhere)
+        xbuf = cgutils.alloca_once_value(builder, ir.Constant(vf, [float("nan")] * _V))
+        xs = builder.bitcast(xbuf, f32.as_pointer())
+        builder.store(ir.Constant(vf, [float("nan")] * _V), xbuf)
+        with cgutils.for_range_slice(builder, full, n, ir.Constant(n.type, 1)) as (i, k):
+            builder.store(builder.load(builder.gep(rp, [i])), builder.gep(xs, [k]))
+        one(builder.load(xbuf))
+        # the windows' totals
+        ap = builder.bitcast(aa.data, i64.as_pointer())
+        for k in range(SLOTS):
+            v = builder.load(accs[k])
+            tot = ir.Constant(i64, 0)
+            for lane in range(_V):
+                tot = builder.add(tot, builder.sext(builder.extract_element(v, ir.Constant(i32, lane)), i64))
+            builder.store(tot, builder.gep(ap, [ir.Constant(i32, k + 1)]))
+        return builder.load(m)
+
+    return sig, codegen
+
+
+def locate_compact(row, table, idx, above, nxt):
+    """:func:`locate_compact_row` for float32 rows, in a kernel also compiled for float64
+    rows, where it returns 0 (such a kernel must not call it for them; see :func:`locate`)."""
+    raise NotImplementedError("locate_compact is called from numba kernels")
+
+
+@overload(locate_compact, inline="always")
+def _locate_compact_overload(row, table, idx, above, nxt):
+    if isinstance(row, types.Array) and row.dtype == types.float32:
+        return lambda row, table, idx, above, nxt: locate_compact_row(row, table, idx, above, nxt)
+    return lambda row, table, idx, above, nxt: 0
