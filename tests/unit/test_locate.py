@@ -140,7 +140,7 @@ def _counts_compact(rows, tabs, ncell, cbase, counts, ms):
         nxt = rows[min(r + 1, rows.shape[0] - 1)]
         m = locate_compact_row(rows[r], tabs[r], idx, above, nxt)
         ms[r] = m
-        _reduce._count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, np.uint64(cbase[r]))
+        _reduce._count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, np.uint64(cbase[r]), nxt)
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 4096 + 5])

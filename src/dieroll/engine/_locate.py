@@ -97,6 +97,33 @@ def _lookup(builder, table, j):
     return res
 
 
+def _load_table(builder, ta):
+    """A row's table as four eight-lane vectors (``lo``, ``inv``, ``nbins`` as floats,
+    ``base`` as int32) and its seven lower edges, each splatted."""
+    f32, i32 = ir.FloatType(), ir.IntType(32)
+    vf, vi = ir.VectorType(f32, _V), ir.VectorType(i32, _V)
+    tp = builder.bitcast(ta.data, vf.as_pointer())
+    lo, inv, nb, base = (builder.load(builder.gep(tp, [ir.Constant(i32, k)]), align=4) for k in range(4))
+    edges = [_splat(builder, builder.extract_element(lo, ir.Constant(i32, k)), vf) for k in range(1, SLOTS + 1)]
+    return lo, inv, nb, builder.bitcast(base, vi), edges
+
+
+def _find(builder, x, tab, on_compare=None):
+    """For eight values ``x``: ``j`` (windows at or below each), ``t`` (the position in
+    window ``j - 1``'s bins, not clamped) and that window's ``nbins``.  ``on_compare(k, s)``
+    sees each comparison with edge ``k`` (``s``: -1 where ``x >= lo_k``, else 0)."""
+    lo, inv, nb, _, edges = tab
+    vi = ir.VectorType(ir.IntType(32), _V)
+    j = ir.Constant(vi, [0] * _V)
+    for k, e in enumerate(edges):
+        s = builder.sext(builder.fcmp_ordered(">=", x, e), vi)  # true is -1
+        j = builder.sub(j, s)
+        if on_compare is not None:
+            on_compare(k, s)
+    t = builder.fmul(builder.fsub(x, _lookup(builder, lo, j)), _lookup(builder, inv, j))
+    return j, t, _lookup(builder, nb, j)
+
+
 @intrinsic
 def locate_row(typingctx, row, table, idx):
     """``idx[i] = cell of row[i]`` for every ``i`` (see the module docstring).
@@ -120,19 +147,12 @@ def locate_row(typingctx, row, table, idx):
         ta = context.make_array(signature.args[1])(context, builder, args[1])
         ia = context.make_array(signature.args[2])(context, builder, args[2])
         n = cgutils.unpack_tuple(builder, ra.shape, 1)[0]
-        tp = builder.bitcast(ta.data, vf.as_pointer())
-        lo, inv, nb, base = (builder.load(builder.gep(tp, [ir.Constant(i32, k)]), align=4) for k in range(4))
-        base = builder.bitcast(base, vi)
-        edges = [_splat(builder, builder.extract_element(lo, ir.Constant(i32, k)), vf) for k in range(1, SLOTS + 1)]
+        tab = _load_table(builder, ta)
 
         def cells(x):
-            j = ir.Constant(vi, [0] * _V)
-            for e in edges:
-                j = builder.sub(j, builder.sext(builder.fcmp_ordered(">=", x, e), vi))  # true is -1
-            t = builder.fmul(builder.fsub(x, _lookup(builder, lo, j)), _lookup(builder, inv, j))
-            nbj = _lookup(builder, nb, j)
+            j, t, nbj = _find(builder, x, tab)
             t = builder.select(builder.fcmp_ordered("<", t, nbj), t, nbj)  # nan (j = 0, x = +-inf) -> 0
-            return builder.add(_lookup(builder, base, j), builder.fptosi(t, vi))
+            return builder.add(_lookup(builder, tab[3], j), builder.fptosi(t, vi))
 
         rp = builder.bitcast(ra.data, f32.as_pointer())
         ip = builder.bitcast(ia.data, i32.as_pointer())
@@ -245,10 +265,7 @@ def locate_compact_row(typingctx, row, table, idx, above, nxt):
         aa = context.make_array(signature.args[3])(context, builder, args[3])
         na = context.make_array(signature.args[4])(context, builder, args[4])
         n = cgutils.unpack_tuple(builder, ra.shape, 1)[0]
-        tp = builder.bitcast(ta.data, vf.as_pointer())
-        lo, inv, nb, base = (builder.load(builder.gep(tp, [ir.Constant(i32, k)]), align=4) for k in range(4))
-        base = builder.bitcast(base, vi)
-        edges = [_splat(builder, builder.extract_element(lo, ir.Constant(i32, k)), vf) for k in range(1, SLOTS + 1)]
+        tab = _load_table(builder, ta)
         pack = cgutils.global_constant(builder.module, "dieroll_locate_pack",
                                        ir.Constant(ir.ArrayType(vi, 256),
                                                    [ir.Constant(vi, [int(v) for v in r]) for r in _PACK]))
@@ -265,16 +282,11 @@ def locate_compact_row(typingctx, row, table, idx, above, nxt):
             permd = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vi, [vi, vi]), "llvm.x86.avx2.permd")
 
         def one(x):
-            j = zero
-            for k, e in enumerate(edges):
-                s = builder.sext(builder.fcmp_ordered(">=", x, e), vi)  # true is -1
-                j = builder.sub(j, s)
-                builder.store(builder.sub(builder.load(accs[k]), s), accs[k])
-            t = builder.fmul(builder.fsub(x, _lookup(builder, lo, j)), _lookup(builder, inv, j))
-            nbj = _lookup(builder, nb, j)
+            j, t, nbj = _find(builder, x, tab,
+                              lambda k, s: builder.store(builder.sub(builder.load(accs[k]), s), accs[k]))
             inwin = builder.fcmp_ordered("<", t, nbj)  # nan (j = 0, x = +-inf) is a gap
             t = builder.select(inwin, t, nbj)
-            cell = builder.add(_lookup(builder, base, j), builder.fptosi(t, vi))
+            cell = builder.add(_lookup(builder, tab[3], j), builder.fptosi(t, vi))
             bits = builder.bitcast(inwin, i8)
             order = builder.load(builder.gep(pack, [ir.Constant(i32, 0), builder.zext(bits, i32)]), align=32)
             at = builder.load(m)

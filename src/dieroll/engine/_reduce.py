@@ -281,7 +281,7 @@ def _count(idx, n, nc, hist, counts, base, nxt):
 
 
 @kernel(inline=True)
-def _count_compact(idx, m, n, above, tab, nc, hist, counts, base):
+def _count_compact(idx, m, n, above, tab, nc, hist, counts, base, nxt):
     """Add a row's ``n`` values to its ``nc`` counters ``counts[base:]`` from what
     :func:`dieroll.engine._locate.locate_compact_row` left: the cells of the
     ``m`` values inside a window (``idx[:m]``, counted in ``COPIES`` copies as
@@ -290,25 +290,13 @@ def _count_compact(idx, m, n, above, tab, nc, hist, counts, base):
     (``above[j] - above[j + 1]``, with ``above[0] = n``) those not in window
     ``j - 1``'s bins are in the gap above it: the same counts as cell by cell."""
     mm = np.uint64(nc)
-    for c in range(COPIES * mm):
-        hist[c] = 0
-    full = m // COPIES * COPIES
-    for i in range(0, full, COPIES):
-        for k in range(COPIES):
-            hist[np.uint64(k) * mm + idx[i + k]] += 1
-    for i in range(full, m):
-        hist[idx[i]] += 1
-    for c in range(mm):
-        t = hist[c]
-        for k in range(1, COPIES):
-            t += hist[np.uint64(k) * mm + c]
-        counts[base + c] += t
+    _count(idx, m, nc, hist, counts, base, nxt)  # the windows' cells; hist keeps them by copy
     first = tab[3].view(np.int32)
     prev = n
     for g in range(tab.shape[1]):
-        nxt = above[g + 1] if g + 1 < tab.shape[1] else 0
+        at_next = above[g + 1] if g + 1 < tab.shape[1] else 0
         if g == 0:
-            counts[base] += prev - nxt  # gap 0: below every window
+            counts[base] += prev - at_next  # gap 0: below every window
         else:
             nb = np.uint64(np.int64(tab[2, g]))
             if nb == 0:
@@ -318,8 +306,8 @@ def _count_compact(idx, m, n, above, tab, nc, hist, counts, base):
             for c in range(f, f + nb):
                 for k in range(COPIES):
                     inside += hist[np.uint64(k) * mm + c]
-            counts[base + f + nb] += prev - nxt - inside  # the gap above window g - 1
-        prev = nxt
+            counts[base + f + nb] += prev - at_next - inside  # the gap above window g - 1
+        prev = at_next
 
 
 @kernel(parallel=True)
@@ -381,7 +369,7 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
                 # float32 rows, at most 7 windows, more values than cells: by lookup tables,
                 # the gaps counted in registers (dieroll.engine._locate.locate_compact_row)
                 m = locate_compact(seg, tabs[r], idx, above, nxt)
-                _count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, base)
+                _count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, base, nxt)
             elif tabs.shape[0] == R:  # float32 rows, at most 7 windows: by lookup tables
                 locate(seg, tabs[r], idx)
             elif K == 7:
