@@ -201,3 +201,17 @@ def test_block_sampling_equals_value_by_value(spec):
     if by_z:  # then the sampler may use it in place of sample(u)
         assert np.array_equal(got, [sample(s.code, s.params, s.aux, 0, float(x)) for x in u])
     assert by_z == (spec["family"] in ("normal", "lognormal", "beta", "pert") and "truncate" not in spec)
+
+
+def test_a_beta_table_is_kept_read_only_and_is_the_table_computed_afresh():
+    # beta and PERT quantile tables are cached by shape (a layout is built for every run);
+    # the kept table is read-only and the same numbers as one computed now
+    from dieroll.distributions.families import Pert, _beta_table, quantile_table
+    a = Pert(72, 80, 84).kernel_spec()
+    b = Pert(72, 80, 84).kernel_spec()
+    assert a.aux is b.aux and not a.aux.flags.writeable
+    alpha, beta = 1 + 4 * 8 / 12, 1 + 4 * 4 / 12
+    np.testing.assert_array_equal(a.aux, quantile_table(stats.beta(alpha, beta)))
+    with pytest.raises(ValueError):
+        a.aux[0] = 0.0
+    assert _beta_table.cache_info().hits >= 1
