@@ -128,6 +128,16 @@ def store_fence(typingctx):
     return sig, codegen
 
 
+def emit_prefetch(builder, ptr):
+    """Emit a ``prefetcht1`` of the line holding ``ptr`` (any pointer) at ``builder``:
+    the IR :func:`prefetch` generates, for other intrinsics' loops."""
+    i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                        _PREFETCH)
+    # read (0), locality 2 (prefetcht1), data cache (1)
+    builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 2), ir.Constant(i32, 1)])
+
+
 @intrinsic
 def prefetch(typingctx, a, i):
     """Ask for the cache line holding ``a.flat[i]`` to be brought into the caches
@@ -138,12 +148,8 @@ def prefetch(typingctx, a, i):
     sig = types.void(a, i)
 
     def codegen(context, builder, signature, args):
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        p = _element_ptr(context, builder, signature.args[0], args[0], args[1], i8p)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            _PREFETCH)
-        # read (0), locality 2 (prefetcht1), data cache (1)
-        builder.call(fn, [p, ir.Constant(i32, 0), ir.Constant(i32, 2), ir.Constant(i32, 1)])
+        emit_prefetch(builder, _element_ptr(context, builder, signature.args[0], args[0], args[1],
+                                            ir.IntType(8).as_pointer()))
         return context.get_dummy_value()
 
     return sig, codegen

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
-from .selection import LABEL_DIMS, label_dims, outputs, quantile_column, year_ends_only
+from .selection import LABEL_DIMS, label_dims, outputs, quantile_column, year_ends, year_ends_only
 from .units import model_units
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
@@ -134,17 +134,15 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
         raise DierollError(f"--by {by}: the run ({str(times[0])[:7]} .. {str(times[-1])[:7]}) holds no complete {by}")
     idx = np.array([i for _, i in periods])
     start = str(times[0])[:7]
+    ends = year_ends(times)
     qs = [float(q) for q in ds["quantile"].values]
     frames = []
     for var in variables:
         da = ds[var]
-        if year_ends_only(ds, var):
-            # a calendar-year flow is summarised at the year ends only: its rows there
-            pick = [k for k, i in enumerate(idx) if str(times[i])[5:7] == "12" or i == len(times) - 1]
-            if not pick:
-                continue
-        else:
-            pick = list(range(len(idx)))
+        # a calendar-year flow is summarised at the year ends only: its rows there
+        pick = np.flatnonzero(ends[idx]) if year_ends_only(ds, var) else np.arange(len(idx))
+        if not len(pick):
+            continue
         vidx, vperiods = idx[pick], [periods[k] for k in pick]
         dims = label_dims(da)
         sel = {d: labels[d] for d in dims if d in labels}

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import DierollError
 
 __all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels", "month_in",
-           "year_ends_only"]
+           "YEAR_ENDS", "year_ends", "year_ends_only"]
 
 #: Label dimensions an output may have, in the order options are listed.
 LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
@@ -38,10 +38,22 @@ class SelectionError(DierollError):
     """An output's labels were not chosen, or a chosen label does not exist."""
 
 
+#: The ``summarised`` attribute of a calendar-year flow's variables in a summary
+#: (``OutputSpec.year_end``).
+YEAR_ENDS = "at year ends (December and the run's last month); nan between"
+
+
+def year_ends(times) -> np.ndarray:
+    """For each month of a run (``datetime64`` first days, in order), whether it ends a
+    year of the run: a December, or the run's last month."""
+    months = np.asarray(times).astype("datetime64[M]").astype(np.int64) % 12 + 1
+    return (months == 12) | (np.arange(len(months)) == len(months) - 1)
+
+
 def year_ends_only(ds, var: str) -> bool:
     """Whether a summary holds ``var`` at year ends only (a calendar-year flow,
     ``OutputSpec.year_end``; ``nan`` in the months between)."""
-    return str(ds[var].attrs.get("summarised", "")).startswith("at year ends")
+    return ds[var].attrs.get("summarised") == YEAR_ENDS
 
 
 def label_dims(da) -> list[str]:

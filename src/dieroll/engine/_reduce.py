@@ -364,32 +364,30 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
             const = ends[0] == ends[1]
             seg = row[:1] if const else row
             base = np.uint64(cbase[r])
-            compact = COMPACT and tabs.shape[0] == R and not const and ncell[r] <= n
-            if compact:
+            if COMPACT and tabs.shape[0] == R and not const and ncell[r] <= n:
                 # float32 rows, at most 7 windows, more values than cells: by lookup tables,
                 # the gaps counted in registers (dieroll.engine._locate.locate_compact_row)
                 m = locate_compact(seg, tabs[r], idx, above, nxt)
                 _count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, base, nxt)
-            elif tabs.shape[0] == R:  # float32 rows, at most 7 windows: by lookup tables
-                locate(seg, tabs[r], idx)
-            elif K == 7:
-                _locate(seg, win[r], idx, consts, 7)
-            elif K == 8:
-                _locate(seg, win[r], idx, consts, 8)
             else:
-                _locate(seg, win[r], idx, consts, K)
-            if compact:
-                pass  # counted above
-            elif const:
-                counts[base + idx[0]] += n
-            elif ncell[r] <= n:
-                _count(idx, n, ncell[r], hist, counts, base, nxt)
-            else:
-                # more cells than values (the first phase of a long run): counted in place,
-                # the row's counters read in order first so that they arrive many at a time
-                tmp[0] = _touch(counts, cbase[r], cbase[r] + ncell[r])
-                for i in range(n):
-                    counts[base + idx[i]] += 1
+                if tabs.shape[0] == R:  # float32 rows, at most 7 windows: by lookup tables
+                    locate(seg, tabs[r], idx)
+                elif K == 7:
+                    _locate(seg, win[r], idx, consts, 7)
+                elif K == 8:
+                    _locate(seg, win[r], idx, consts, 8)
+                else:
+                    _locate(seg, win[r], idx, consts, K)
+                if const:
+                    counts[base + idx[0]] += n
+                elif ncell[r] <= n:
+                    _count(idx, n, ncell[r], hist, counts, base, nxt)
+                else:
+                    # more cells than values (the first phase of a long run): counted in place,
+                    # the row's counters read in order first so that they arrive many at a time
+                    tmp[0] = _touch(counts, cbase[r], cbase[r] + ncell[r])
+                    for i in range(n):
+                        counts[base + idx[i]] += 1
             adds = not (const and row[0] - shift[r] == 0.0)
             tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r], adds)
             _exceed(row, n, const, thresholds[r], nth[r], exceed[r])

@@ -21,6 +21,7 @@ from .._stream import aligned_empty
 from ..catalog import Model
 from ..errors import RunError
 from ..priors import PriorSet
+from ..selection import year_ends
 from ._sampling import sample_chunk
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer, RowsDiffer
@@ -207,11 +208,8 @@ def summarised_rows(model: Model, prior: PriorSet) -> np.ndarray:
     but those of a calendar-year flow (:attr:`OutputSpec.year_end
     <dieroll.catalog.OutputSpec.year_end>`) between the run's year ends (its
     Decembers and its last month)."""
-    dates = prior.run.dates()
-    T = len(dates)
-    months = np.asarray(dates).astype("datetime64[M]").astype(np.int64) % 12 + 1
-    year_end = (months == 12) | (np.arange(T) == T - 1)
-    return np.concatenate([np.tile(year_end if o.year_end else np.ones(T, bool), o.size)
+    ends = year_ends(prior.run.dates())
+    return np.concatenate([np.tile(ends if o.year_end else np.ones(len(ends), bool), o.size)
                            for o in model.contract.outputs])
 
 

@@ -24,14 +24,13 @@ import json
 import numpy as np
 import xarray as xr
 
+from ..selection import YEAR_ENDS
 from ..units import cf_attrs
 from .provenance import git_commit, now_utc, version
 
 __all__ = ["summary_dataset", "summary_bytes", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
-#: The ``summarised`` attribute of a calendar-year flow's variables (OutputSpec.year_end).
-YEAR_ENDS = "at year ends (December and the run's last month); nan between"
 
 
 def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Dataset:
@@ -69,7 +68,7 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
 
         def put(name, arr, extra_dims, extra_shape, long_name, units=o.units):
             attrs = {**cf_attrs(units), "long_name": long_name}
-            if getattr(o, "year_end", False):
+            if o.year_end:
                 attrs["summarised"] = YEAR_ENDS
             data_vars[name] = xr.Variable(dims + ("time",) + extra_dims, arr.reshape(shape + (T,) + extra_shape),
                                           attrs)
