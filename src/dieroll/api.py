@@ -65,9 +65,25 @@ def cluster(*, workers: int | None = None, scheduler: str | None = None):
         yield None
 
 
-def _model(model):
+def _model(model, priors=None):
+    """The model a run uses: ``model`` (a Model, or a packaged model's name or a model file's
+    path), else the one the priors file names in ``[run] model``, else the China model."""
+    if isinstance(model, (str, os.PathLike)):
+        from .modelfile import load_model
+        return load_model(os.fspath(model))
+    if model is not None:
+        return model
+    if priors is not None and not isinstance(priors, PriorSet):
+        from .priors import model_reference
+        ref = model_reference(priors)
+        if ref is not None:
+            from .modelfile import load_model
+            return load_model(*ref)
+    elif isinstance(priors, PriorSet) and priors.run.model:
+        from .modelfile import load_model
+        return load_model(priors.run.model, os.path.dirname(os.path.abspath(priors.path)))
     from .model import MODEL
-    return MODEL if model is None else model
+    return MODEL
 
 
 def _prepared(priors, model, weights=(), sets=()) -> PriorSet:
@@ -142,8 +158,9 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
         Engine settings; results do not depend on them.
     progress : bool
         Progress bar on stderr for long runs.
-    model : Model, optional
-        Defaults to the China AI compute model.
+    model : Model or str, optional
+        A model, a packaged model's name or a model file's path; defaults to the
+        model the priors name in ``[run] model``, else the China AI compute model.
     weights, sets : sequence of str
         What-ifs as on the command line: ``"smic_yield.ft=0.8"``,
         ``"packaging_yield=0.8"`` (see :meth:`dieroll.PriorSet.what_if`).
@@ -157,7 +174,7 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     -------
     Result
     """
-    model = _model(model)
+    model = _model(model, priors)
     prior = _prepared(priors, model, weights, sets)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
@@ -203,7 +220,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
     str
         Path of the completed run folder.
     """
-    model = _model(model)
+    model = _model(model, priors_path)
     prior = _prepared(priors_path, model, weights, sets)
     name = name or default_run_name(priors_path)
     from .store.folder import check_name

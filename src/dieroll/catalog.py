@@ -8,7 +8,7 @@ validation, ``dieroll describe``, the run store and the charts all read these.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 __all__ = ["InputSpec", "Model", "OutputSpec"]
@@ -108,6 +108,12 @@ class Model:
         leave the other rows of ``out`` as they were.  A run whose chunks go
         only to the reducers (no kept draws, no ``on_chunk``) then skips
         writing the rows it does not summarise (:attr:`OutputSpec.year_end`).
+    labels : dict
+        ``{dimension: {label: (human name, colour or None)}}`` for charts and tables
+        (a model file declares them).
+    text, sha256, source : str
+        A model built from a model file: its resolved text (after ``extends``), the
+        text's SHA-256, and the file it was read from.
     """
 
     name: str
@@ -116,6 +122,10 @@ class Model:
     run_chunk: object
     identical: tuple = ()
     partial_chunks: bool = False
+    labels: dict = field(default_factory=dict)
+    text: str = ""
+    sha256: str = ""
+    source: str = ""
 
     @property
     def scalar_names(self) -> list[str]:

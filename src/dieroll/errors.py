@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DierollError", "Interrupted", "PriorsError", "Problem", "RunError", "RunStoreError"]
+__all__ = ["DierollError", "Interrupted", "ModelError", "PriorsError", "Problem", "RunError", "RunStoreError"]
 
 
 class DierollError(ValueError):
@@ -60,6 +60,22 @@ class PriorsError(DierollError):
         self.problems = list(problems)
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in priors:"
+        super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
+
+
+class ModelError(DierollError):
+    """A model file (or a chain of them, through ``extends``) is invalid.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every problem found; the checker gathers them all before raising.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the model:"
         super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
 
 

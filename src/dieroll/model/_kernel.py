@@ -18,6 +18,8 @@ import numpy as np
 from numba import prange
 
 from .._jit import kernel
+from .._months import by_draw as _by_draw
+from .._months import paths_month as _paths_month
 from .._stream import store_fence, stream8
 from ..contract import OutputContract
 from . import abroad, ascend, attrition, conversion, flows, hbm, nvidia, other_domestic, smic, smuggled, tsmc, us
@@ -111,75 +113,6 @@ S_SURV, S_LOSS, S_BANK, S_H200 = _S["const.survival"], _S["const.loss"], _S["con
 Y_MADE, Y_CHIPS, Y_CHINA, Y_US = _S["ytd.made"], _S["ytd.chips"], _S["ytd.china"], _S["ytd.us"]
 M_CHIPS, M_INF, M_TRN = _S["month.chips"], _S["month.inference"], _S["month.training"]
 M_TOTAL, M_ADDED = _S["month.total"], _S["month.added"]
-
-
-@kernel(inline=True)
-def _by_draw(src, j0, nb, dst):
-    """Copy rows ``j0 .. j0 + nb - 1`` of ``src (n, Q)`` to ``dst[q, draw - j0]``, so that
-    the loops over a block's draws read with unit stride and are vectorised."""
-    for q in range(src.shape[1]):
-        for j in range(nb):
-            dst[q, j] = src[j0 + j, q]
-
-
-@kernel(inline=True)
-def _paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step):
-    """Every path of the block's draws in month ``t``: ``pv[path, draw]`` (last month's values in).
-
-    Before the first knot a path holds its first value, after the last its last;
-    between knots ``i`` and ``i + 1`` (fraction ``f``) a linear path is
-    ``a + f (b - a)``, a step path ``a``, a log-linear path ``exp(log a + f log(b / a))``:
-    log-linear paths take ``exp`` where a segment starts and then multiply by
-    the segment's monthly ratio (``rat[2 p]`` holds path ``p``'s log ratio of the
-    segment's knots, ``rat[2 p + 1]`` the monthly ratio, ``step[p]`` the
-    monthly step of its fraction).  Months are equally spaced, so the
-    interpolation fraction grows by the same step each month (to rounding,
-    checked to 1e-15; otherwise the ratio is taken afresh).  The product
-    differs from ``exp`` by a few units in the last place per month.  The
-    block's knots are in ``kb[knot, draw]`` (:func:`_by_draw`).
-    """
-    for p in range(pv.shape[0]):
-        ko = pa_koff[p]
-        nk = pa_nk[p]
-        mode = pa_interp[p]
-        i = pa_seg[p, t]
-        f = pa_frac[p, t]
-        if t == 0:
-            step[p] = -1.0
-        if nk == 1 or f <= 0.0:
-            for j in range(nb):
-                pv[p, j] = kb[ko + i, j]
-        elif f >= 1.0:
-            for j in range(nb):
-                pv[p, j] = kb[ko + i + 1, j]
-        elif mode == 0:
-            for j in range(nb):
-                a = kb[ko + i, j]
-                pv[p, j] = a + f * (kb[ko + i + 1, j] - a)
-        elif mode == 1:
-            prev = pa_frac[p, t - 1] if t > 0 else 0.0
-            df = f - prev
-            if t > 1 and pa_seg[p, t - 1] == i and prev > 0.0 and abs(df - step[p]) <= 1e-15:
-                # same segment and step as last month: multiply by the monthly ratio
-                for j in range(nb):
-                    pv[p, j] = pv[p, j] * rat[2 * p + 1, j]
-            elif t > 0 and pa_seg[p, t - 1] == i and prev > 0.0:
-                # second month of a segment: the ratio for this step
-                step[p] = df
-                for j in range(nb):
-                    r = math.exp(rat[2 * p, j] * df)
-                    rat[2 * p + 1, j] = r
-                    pv[p, j] = pv[p, j] * r
-            else:
-                step[p] = -1.0
-                for j in range(nb):
-                    la = math.log(kb[ko + i, j])
-                    lr = math.log(kb[ko + i + 1, j]) - la
-                    rat[2 * p, j] = lr
-                    pv[p, j] = math.exp(la + f * lr)
-        else:
-            for j in range(nb):
-                pv[p, j] = kb[ko + i, j]
 
 
 @kernel(inline=True)

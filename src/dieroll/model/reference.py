@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._months import paths_by_month, paths_on_grid
 from ..contract import OutputContract
 from .inputs import SCALARS
 from .outputs import CHANNELS, CONSTRAINTS, METRICS, OUTPUTS, ROUTES
@@ -24,44 +25,6 @@ H20_WINDOW = (2024 * 12 + 0, 2025 * 12 + 2)
 H20_RESUMED_WINDOW = (2025 * 12 + 6, 2025 * 12 + 8)
 H200_FROM = 2026 * 12 + 1
 LICENSED_FROM = 2025 * 12 + 3
-
-
-def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
-    """Interpolate every path's knots onto the time grid: name -> (n, T)."""
-    return {k: v.T for k, v in _paths_by_month(layout, knots).items()}
-
-
-def _paths_by_month(layout, knots: np.ndarray) -> dict[str, np.ndarray]:
-    """As :func:`paths_on_grid`, name -> (T, n): a month's draws contiguous."""
-    out = {}
-    T = layout.pa_seg.shape[1]
-    t = np.arange(T, dtype=float)
-    for p, name in enumerate(layout.path_names):
-        k0, nk = int(layout.pa_koff[p]), int(layout.pa_nk[p])
-        v = knots[:, k0:k0 + nk]
-        months = layout.knot_months[p]
-        v = np.ascontiguousarray(v.T)  # (knot, n): a knot's draws contiguous
-        if nk == 1:
-            out[name] = np.repeat(v, T, axis=0)
-            continue
-        mode = int(layout.pa_interp[p])
-        res = np.empty((T, v.shape[1]))
-        for ti in range(T):
-            if t[ti] <= months[0]:
-                res[ti] = v[0]
-            elif t[ti] >= months[-1]:
-                res[ti] = v[-1]
-            else:
-                i = np.searchsorted(months, t[ti], side="right") - 1
-                f = (t[ti] - months[i]) / (months[i + 1] - months[i])
-                if mode == 0:
-                    res[ti] = v[i] + f * (v[i + 1] - v[i])
-                elif mode == 1:
-                    res[ti] = np.exp(np.log(v[i]) + f * (np.log(v[i + 1]) - np.log(v[i])))
-                else:
-                    res[ti] = v[i]
-        out[name] = res
-    return out
 
 
 # --- one function per channel module -------------------------------------------
@@ -126,7 +89,7 @@ def reference_outputs(layout, scalars: np.ndarray, knots: np.ndarray, abs0: int)
     """All outputs, ``(n_series, T, n)`` in the model contract's row order."""
     C = OutputContract(OUTPUTS)
     x = {name: scalars[:, i] for i, name in enumerate(SCALARS)}
-    P = _paths_by_month(layout, knots)
+    P = paths_by_month(layout, knots)
     n, T = scalars.shape[0], layout.pa_seg.shape[1]
     out = np.zeros((C.n_series, T, n))
     NR, NC = len(ROUTES), len(CHANNELS)

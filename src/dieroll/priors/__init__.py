@@ -12,7 +12,7 @@ from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
 from .validate import build_prior_set
 
 __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix",
-           "extend_priors", "load_priors"]
+           "extend_priors", "load_priors", "model_reference"]
 
 _OWN = object()
 
@@ -84,6 +84,24 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
     if problems or ps is None:
         raise PriorsError(problems or [Problem(path, "", "invalid priors")])
     return ps
+
+
+def model_reference(path) -> tuple[str, str] | None:
+    """The model a priors file names in ``[run] model`` (through ``extends``), as
+    ``(reference, folder of the file that names it)``, or ``None`` when it names none.
+
+    Read before the priors are validated, since their quantities are checked against
+    that model's inputs; a file that cannot be read gives ``None`` here and its
+    problems when it is loaded.
+    """
+    merged = resolve(os.fspath(path), lambda *a: None)
+    if merged is None:
+        return None
+    ref = merged.data.get("run", {}).get("model") if isinstance(merged.data.get("run"), dict) else None
+    if not isinstance(ref, str) or not ref.strip():
+        return None
+    origin = merged.origin.get("run.model", os.fspath(path))
+    return ref.strip(), os.path.dirname(os.path.abspath(origin))
 
 
 def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",

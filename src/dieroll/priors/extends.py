@@ -58,22 +58,23 @@ class Merged:
 MAX_FILE_BYTES = 4 << 20
 
 
-def read_document(path: str, report) -> Document | None:
-    """Read and parse one file; report unreadable or malformed TOML."""
+def read_document(path: str, report, *, kind: str = "priors", max_bytes: int = MAX_FILE_BYTES) -> Document | None:
+    """Read and parse one file; report unreadable or malformed TOML.  ``kind`` names the
+    file in messages ("priors", "model"); ``max_bytes`` is the largest file read."""
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            report(path, "", "not a regular file (a device, pipe or folder): a priors file must be a TOML "
+            report(path, "", f"not a regular file (a device, pipe or folder): a {kind} file must be a TOML "
                    "file", None, None)
             return None
-        if st.st_size > MAX_FILE_BYTES:
-            report(path, "", f"is {st.st_size:,} bytes; a priors file may be at most {MAX_FILE_BYTES:,}",
+        if st.st_size > max_bytes:
+            report(path, "", f"is {st.st_size:,} bytes; a {kind} file may be at most {max_bytes:,}",
                    None, None)
             return None
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            report(path, "", f"grew past {MAX_FILE_BYTES:,} bytes while being read", None, None)
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            report(path, "", f"grew past {max_bytes:,} bytes while being read", None, None)
             return None
     except FileNotFoundError:
         report(path, "", "file not found", None, None)

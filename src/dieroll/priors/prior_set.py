@@ -103,6 +103,7 @@ class RunSettings:
     step: str = "month"
     quantiles: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
     thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    model: str = ""  # a packaged model's name or a model file's path, as written; "" for the China model
 
     @property
     def n_steps(self) -> int:

@@ -27,7 +27,7 @@ from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
 __all__ = ["build_prior_set"]
 
 _TOP = ("run", "quantities", "correlations", "extends", "notes")
-_RUN = ("title", "description", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
+_RUN = ("title", "description", "model", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
 _QTY = ("description", "units", "source", "basis", "reasoning", "dist", "claims", "path", "interpolate",
         "knot_rank", "weights", "add_claims", "notes")
 #: Where a quantity's numbers come from: a cited document, or the analyst's judgement (with its reasoning).
@@ -193,10 +193,14 @@ def _run(r, rep) -> RunSettings | None:
                     rep(f"run.thresholds.{k}", "must be a non-empty list of numbers", v); ok = False
                 else:
                     thresholds[k] = tuple(sorted(float(x) for x in v))
+    model = r.get("model", "")
+    if not isinstance(model, str) or (model and not model.strip()):
+        rep("run.model", "must name a packaged model (\"china\") or a model file's path relative to this file, "
+            "as a string", model); ok = False
     if not ok:
         return None
     return RunSettings(title=r["title"], start=r["start"], end=r["end"], draws=r["draws"],
-                       seed=r["seed"], quantiles=quantiles, thresholds=thresholds)
+                       seed=r["seed"], quantiles=quantiles, thresholds=thresholds, model=model)
 
 
 #: The most extreme probabilities the sampler's uniforms reach (53-bit, open interval).
