@@ -256,7 +256,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         return {"title": prior.run.title, "draws": sim.draws, "seed": str(sim.seed),
                 "priors_file": os.path.relpath(priors_path), "priors_sha256": prior.sha256,
                 "seconds": round(sim.seconds, 3), "engine": sim.settings, "keep_draws": keep_draws,
-                "what_ifs": list(prior.what_ifs)}
+                "what_ifs": list(prior.what_ifs), "model": model.name,
+                **({"model_file": model.source, "model_sha256": model.sha256} if model.sha256 else {})}
 
     return write_run_folder(runs_dir, name, fill, force=force)
 

@@ -83,17 +83,38 @@ def _default_at(dates) -> str:
 
 
 def cmd_describe(args) -> int:
-    from .model import MODEL
-    print(f"Model {MODEL.name}: inputs (declare each in a priors file)\n")
+    if args.model:
+        from .modelfile import check_file, describe_markdown
+        spec = check_file(args.model)
+        if args.markdown:
+            print(describe_markdown(spec))
+            return 0
+        model_name, where = spec.name, f"model file {spec.files[0]} (sha256 {spec.sha256[:12]})"
+        inputs, outputs = spec.inputs, _file_outputs(spec)
+    else:
+        if args.markdown:
+            raise DierollError("--markdown describes a model file: give one, e.g. dieroll describe smuggling-cases "
+                               "--markdown")
+        from .model import MODEL
+        model_name, where, inputs, outputs = MODEL.name, "built in (dieroll.model)", MODEL.inputs, MODEL.outputs
+    from .modelfile import packaged_models
+    print(f"Model {model_name}: {where}; packaged model files: "
+          + ", ".join(f"{n} ({p})" for n, p in packaged_models().items()))
+    print("\nInputs (declare each in a priors file)\n")
     print(f"  {'name':26} {'units':14} {'channel':16} {'kind':6} meaning")
-    for i in MODEL.inputs.values():
+    for i in inputs.values():
         print(f"  {i.name:26} {i.units:14} {i.channel:16} {'path' if i.path else 'scalar':6} {i.description} "
               f"[{i.allowed()}]")
     print("\nOutputs (per draw and month)\n")
-    for o in MODEL.outputs:
+    for o in outputs:
         dims = ", ".join(f"{d}: {'/'.join(lbl)}" for d, lbl in o.dims)
         print(f"  {o.name:18} {o.units:14} {o.long_name}" + (f"  [{dims}]" if dims else ""))
     return 0
+
+
+def _file_outputs(spec):
+    from .modelfile import build_outputs
+    return build_outputs(spec)
 
 
 def _stop_at_next_chunk(signum, frame):
@@ -139,7 +160,7 @@ def cmd_run(args) -> int:
         path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws,
                              seed=args.seed, force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                              threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set,
-                             client=client, task_size=args.task_size)
+                             client=client, task_size=args.task_size, model=args.model)
     if not args.quiet:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"
@@ -653,6 +674,8 @@ def build_parser() -> argparse.ArgumentParser:
               "dieroll run priors/baseline.toml --name big --draws 1e8 --workers 2",
               "dieroll run priors/baseline.toml --name huge --draws 1e9 --scheduler tcp://head:8786"])
     r.add_argument("priors", help="the priors TOML file")
+    r.add_argument("--model", metavar="MODEL", help="a packaged model's name or a model file to run the priors "
+                   "through (default: the priors' [run] model, else the China model)")
     r.add_argument("--draws", type=_count, help="number of draws, e.g. 200000 or 1e8 (default: the priors' [run] draws)")
     r.add_argument("--seed", type=int, help="random seed (default: the priors' [run] seed)")
     r.add_argument("--name", help="run name (default: the priors file name without .toml)")
@@ -697,7 +720,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
     d = _sub(sub, "describe", "list every quantity the model reads and every output",
              "The model's inputs (name, units, channel, scalar or path, allowed values) and outputs with their "
-             "label dimensions.", ["dieroll describe"])
+             "label dimensions; with a model file (or a packaged model's name), --markdown writes every equation "
+             "with its units and source.",
+             ["dieroll describe", "dieroll describe smuggling-cases --markdown", "dieroll describe my-model.toml"])
+    d.add_argument("model", nargs="?", help="a packaged model's name or a model file (default: the China model)")
+    d.add_argument("--markdown", action="store_true", help="every equation with units and sources, as Markdown")
     d.set_defaults(func=cmd_describe)
     ls = _sub(sub, "list", "list runs (each verified against its manifest) and leftovers of interrupted runs",
               "Every run under --runs-dir with its status, draws and title; files are checked against the "

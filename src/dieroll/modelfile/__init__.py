@@ -21,10 +21,12 @@ from ..catalog import Model, OutputSpec
 from ..errors import ModelError, Problem
 from .check import check_model
 from .codegen import CompiledKernel, generate
+from .describe import markdown as describe_markdown
 from .source import packaged_models, resolve_model, resolve_model_path
 from .spec import ModelSpec
 
-__all__ = ["load_model", "check_file", "build", "packaged_models", "resolve_model_path", "ModelSpec"]
+__all__ = ["load_model", "check_file", "build", "build_outputs", "describe_markdown", "packaged_models",
+           "resolve_model_path", "ModelSpec"]
 
 
 def check_file(ref: str, base_dir: str | None = None) -> ModelSpec:
@@ -46,13 +48,18 @@ def check_file(ref: str, base_dir: str | None = None) -> ModelSpec:
     return check_model(merged)
 
 
-def build(spec: ModelSpec) -> Model:
-    """The engine's :class:`~dieroll.catalog.Model` for a checked model (its kernel compiles,
-    or loads from numba's cache, at the first chunk)."""
-    outputs = tuple(
+def build_outputs(spec: ModelSpec) -> tuple[OutputSpec, ...]:
+    """The engine's output declarations of a checked model, in declaration order."""
+    return tuple(
         OutputSpec(v.name, v.units, v.description or v.name,
                    tuple((d, spec.labels[d].labels) for d in v.dims), year_end=v.year_end)
         for v in spec.outputs.values())
+
+
+def build(spec: ModelSpec) -> Model:
+    """The engine's :class:`~dieroll.catalog.Model` for a checked model (its kernel compiles,
+    or loads from numba's cache, at the first chunk)."""
+    outputs = build_outputs(spec)
     labels = {d: {lb: (ls.titles.get(lb, lb), ls.colours.get(lb)) for lb in ls.labels}
               for d, ls in spec.labels.items()}
     return Model(name=spec.name, inputs=dict(spec.inputs), outputs=outputs,

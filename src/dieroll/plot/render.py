@@ -11,9 +11,9 @@ from .style import save, save_table
 __all__ = ["default_charts", "chart_command"]
 
 
-def chart_command(run_path: str, var: str, metric: str, log: bool, kind: str = "fan") -> str:
-    """The CLI command that regenerates a chart."""
-    cmd = f"dieroll chart {run_path} --var {var} --metric {metric}"
+def chart_command(run_path: str, var: str, metric: str | None, log: bool, kind: str = "fan") -> str:
+    """The CLI command that regenerates a chart (``metric=None``: a variable without one)."""
+    cmd = f"dieroll chart {run_path} --var {var}" + (f" --metric {metric}" if metric else "")
     if kind != "fan":
         cmd += f" --kind {kind}"
     return cmd + (" --log" if log else "")
@@ -29,14 +29,18 @@ def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf")
     it); ``between()`` is called before each file (the run store checks for Ctrl-C).
     """
     out = []
-    cmd = chart_command(run_path, "china_total", "inference", True)
-    fig = fan_figure(ds, "china_total", metric="inference", log=True, command=cmd)
+    var, metric, desc = "china_total", "inference", "China AI compute in H100-equivalents (inference)"
+    if var not in ds:  # another model: its first output summarised every month
+        var = next(str(v) for v in ds.data_vars if "quantile" in ds[v].dims and not ds[v].attrs.get("summarised"))
+        metric = "inference" if "metric" in ds[var].dims else None
+        desc = str(ds[var].attrs.get("long_name", var))
+    cmd = chart_command(run_path, var, metric, True)
+    fig = fan_figure(ds, var, metric=metric, log=True, command=cmd)
     try:
         for fmt in formats:
             if between is not None:
                 between()
-            out += save(fig, os.path.join(folder, f"fan.{fmt}"), ds.attrs, cmd,
-                        "China AI compute in H100-equivalents (inference)", write=write)
+            out += save(fig, os.path.join(folder, f"fan.{fmt}"), ds.attrs, cmd, desc, write=write)
         out += save_table(fig, os.path.join(folder, "fan.csv"), ds.attrs, cmd, write=write)
     finally:
         plt.close(fig)

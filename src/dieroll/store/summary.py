@@ -97,6 +97,8 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         "dieroll_schema": SCHEMA_VERSION,
         "git_commit": git_commit(),
         "model": model.name,
+        **({"model_file": model.source, "model_sha256": model.sha256, "model_text": model.text}
+           if getattr(model, "sha256", "") else {}),
         "seed": str(sim.seed),
         "draws": int(sim.draws),
         "engine": json.dumps(sim.settings, sort_keys=True),
