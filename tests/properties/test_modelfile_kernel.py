@@ -121,7 +121,9 @@ def models(draw):
     pick = draw(st.sampled_from(scalars + [f"sum_over({v}, k)" for v in vectors]))
     lines.append(f'[flows.inflow]\nunits = "1/month"\nequation = "r * abs({pick})"\n')
     lines.append('[flows.outflow]\nunits = "1/month"\nequation = "r * s"\n')
-    lines.append('[stocks.s]\nunits = "1"\ninitial = "x"\ninflow = "inflow"\noutflow = "outflow"\n')
+    flows = draw(st.sampled_from(['inflow = "inflow"\noutflow = "outflow"', 'change = "- outflow + inflow"',
+                                  'change = "inflow - outflow * 0.5 - outflow * 0.5"']))
+    lines.append(f'[stocks.s]\nunits = "1"\ninitial = "x"\n{flows}\n')
     for name in scalars + vectors:
         dims = 'dims = ["k"]\n' if name in vectors else ""
         lines.append(f'[outputs.o_{name}]\nunits = "1"\n{dims}long_name = "{name}"\nequation = "{name}"\n')
@@ -170,6 +172,10 @@ outflow = "outflow"
 units = "1"
 long_name = "s"
 equation = "s"
+[outputs.last_inflow]
+units = "1/month"
+long_name = "last month's inflow"
+equation = "prev(inflow)"
 """
     (tmp_path / "m.toml").write_text(text)
     (tmp_path / "p.toml").write_text(PRIORS.format(model="m.toml", interp="linear"))
@@ -177,9 +183,13 @@ equation = "s"
     prior = load_priors(str(tmp_path / "p.toml"), catalog=model.inputs)
     ch = evaluate(prior, model, draws=3)
     r = ch.scalars[1, model.scalar_names.index("r")]
-    level, want = 10.0, []
+    level, want, last, lasts = 10.0, [], 0.0, []
     for m in range(prior.run.n_steps):
         month = 2023 * 12 + 10 + m
-        level = (level + (r * 20 if month >= 2024 * 12 else 0.0)) - level * r
+        inflow = r * 20 if month >= 2024 * 12 else 0.0
+        level = (level + inflow) - level * r
         want.append(level)
+        lasts.append(last)  # prev() is last month's value, 0 in the first month
+        last = inflow
     np.testing.assert_allclose(ch.out[0, :, 1], want, rtol=1e-14)
+    np.testing.assert_array_equal(ch.out[1, :, 1], lasts)

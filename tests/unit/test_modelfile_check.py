@@ -251,3 +251,12 @@ def test_extends_cycles_are_refused(tmp_path):
 
 def test_names_in_trees_are_names_only():
     assert isinstance(parse("a"), Name)
+
+
+def test_a_stock_change_is_applied_term_by_term_in_the_order_written(tmp_path):
+    text = _with(BASE, 'inflow = "made"\noutflow = "taken"', 'change = "- taken + made"')
+    spec = check_file(_write(tmp_path, text))
+    terms = spec.stocks["waiting"].terms
+    assert [(sign, t.id) for sign, t in terms] == [(-1, "taken"), (1, "made")]
+    msg, _ = _problems(tmp_path, _with(BASE, 'inflow = "made"', 'inflow = "made"\nchange = "made"'))
+    assert "not both" in msg

@@ -38,7 +38,7 @@ MAX_TOTAL_ELEMENTS = 50_000
 _TOP = ("model", "units", "labels", "remove") + SECTIONS
 _FIELDS = {
     "inputs": ("units", "description", "range", "path", "group", "source", "note"),
-    "stocks": ("units", "dims", "initial", "inflow", "outflow", "by", "description", "source", "note"),
+    "stocks": ("units", "dims", "initial", "inflow", "outflow", "change", "by", "description", "source", "note"),
     "flows": ("units", "dims", "equation", "by", "description", "source", "note"),
     "aux": ("units", "dims", "equation", "by", "description", "source", "note"),
     "outputs": ("units", "dims", "equation", "by", "long_name", "year_end", "calendar_year", "source", "note"),
@@ -291,8 +291,10 @@ class _Checker:
             texts[None] = raw
             by = None
         elif isinstance(raw, dict):
-            if by is None and len(dims) == 1:
-                by = dims[0]
+            if by is None:  # the dimension whose labels the keys are
+                keys = [k for k in raw if k != "default"]
+                owners = [d for d in dims if keys and all(k in self.labels[d].labels for k in keys)]
+                by = owners[0] if len(owners) == 1 else (dims[0] if len(dims) == 1 else None)
             if by not in dims:
                 self.report(f"{key}.by", f"per-label equations need by = one of its dims ({', '.join(dims) or 'none'})",
                             by)
@@ -325,14 +327,16 @@ class _Checker:
             if not isinstance(e.get("long_name", ""), str):
                 self.report(f"{key}.long_name", "must be a string", e.get("long_name"))
         if kind == "stock":
-            for fld in ("inflow", "outflow"):
+            for fld in ("inflow", "outflow", "change"):
                 t = e.get(fld)
                 if t is not None and not isinstance(t, str):
                     self.report(f"{key}.{fld}", "must be an expression (a string), such as \"a + b\"", t)
                 elif t is not None:
                     setattr(v, f"{fld}_text", t)
-            if not v.inflow_text and not v.outflow_text:
-                self.report(key, "a stock needs an inflow or an outflow (\"flow_a + flow_b\")")
+            if v.change_text and (v.inflow_text or v.outflow_text):
+                self.report(key, "give a stock's change, or its inflow and outflow, not both")
+            if not v.inflow_text and not v.outflow_text and not v.change_text:
+                self.report(key, "a stock needs an inflow, an outflow or a change (\"arrivals - losses\")")
         return v
 
     # --- equations ------------------------------------------------------------------------------------------
@@ -360,7 +364,7 @@ class _Checker:
             v.equations[lb] = tree
         if v.kind == "stock":
             rate = v.unit / self.us.month
-            for fld in ("inflow", "outflow"):
+            for fld in ("inflow", "outflow", "change"):
                 text = getattr(v, f"{fld}_text")
                 if not text:
                     continue
@@ -368,7 +372,10 @@ class _Checker:
                 tree = self._parse(key, text)
                 if tree is not None:
                     self._expect(key, tree, "flow", rate, v.dims, {}, f"a flow of a stock of {v.units}")
-                    setattr(v, fld, tree)
+                    if fld == "change":
+                        v.terms = signed_terms(tree)
+                    else:
+                        v.terms.append((1 if fld == "inflow" else -1, tree))
 
     def _expect(self, key, tree, context, unit, dims, fixed, what):
         ctx = _Ctx(self, key, context, fixed)
@@ -420,6 +427,16 @@ class _Checker:
             if not visit(n, []):
                 break
         return order
+
+
+def signed_terms(tree) -> list:
+    """A stock's change as ``[(+1 or -1, term), ...]`` in the order written: the top-level chain of
+    ``+`` and ``-`` (``- lost + arrivals - taken`` gives three terms, applied to the level in turn)."""
+    if isinstance(tree, Binary) and tree.op in ("+", "-"):
+        return signed_terms(tree.left) + [(1 if tree.op == "+" else -1, tree.right)]
+    if isinstance(tree, Unary) and tree.op in ("-", "+"):
+        return [(-sign if tree.op == "-" else sign, t) for sign, t in signed_terms(tree.operand)]
+    return [(1, tree)]
 
 
 def _refs(tree):
@@ -479,6 +496,11 @@ class _Ctx:
         return m(node)
 
     def _num(self, node):
+        if node.unit:
+            try:
+                return self.us.parse(node.unit), ()
+            except ValueError as exc:
+                return self.err(node, str(exc))
         return None, ()
 
     def _date(self, node):

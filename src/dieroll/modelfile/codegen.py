@@ -17,7 +17,8 @@ months outer, draws innermost.  Each month, in order:
 3. flows and auxiliaries are computed in dependency order, one short loop over
    the block's draws per label combination (short loops vectorise); a stock
    named in them is its level at the start of the month;
-4. every stock becomes ``(level + inflow) - outflow``;
+4. every stock's change is applied to its level term by term, in the order written
+   (``(level + inflow) - outflow``);
 5. outputs are computed in dependency order (stocks at their new level);
 6. ``prev()`` remembers this month's values;
 7. outputs are copied into the chunk (streaming stores where they can be).
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import math
 import os
 import sys
@@ -41,6 +43,14 @@ from .spec import ModelSpec
 __all__ = ["generate", "load_kernel", "CompiledKernel"]
 
 _BLOCK = 64
+#: How a month's equations are split into loops (see :func:`generate`).
+LOOPS = "element"
+#: Functions whose value depends on the month or on last month's state.
+FUNCTIONS_OF_TIME = ("prev", "ytd", "between", "after", "before", "months_since", "spread", "spread_between")
+
+
+_STATE_ROW = re.compile(r"st\[(\d+), j\]\Z")
+_SIMPLE = re.compile(r"(st|sb|pv|ob)\[\d+, j\]\Z|-?[0-9.e+-]+\Z")
 
 
 def _num(v: float) -> str:
@@ -52,15 +62,15 @@ def _num(v: float) -> str:
 class _Emitter:
     """Rows of every variable, input and state, and the code of each equation."""
 
-    def __init__(self, spec: ModelSpec):
+    def __init__(self, spec: ModelSpec, fused: bool):
         self.spec = spec
+        self.fused = fused
         self.scalars = {n: i for i, n in enumerate(n for n, s in spec.inputs.items() if not s.path)}
         self.paths = {n: i for i, n in enumerate(n for n, s in spec.inputs.items() if s.path)}
         self.nstate = 0
         self.rows: dict[str, int] = {}
         for v in list(spec.stocks.values()) + list(spec.flows.values()):
             self.rows[v.name] = self._alloc(self._size(v.dims))
-        self.delta = {n: self._alloc(self._size(v.dims)) for n, v in spec.stocks.items()}
         self.out_first, r = {}, 0
         for name in spec.outputs:  # the contract's order: declaration order
             self.out_first[name] = r
@@ -70,6 +80,11 @@ class _Emitter:
         self.ytd_rows: list[int] = []
         self.ytd_of: dict[tuple, int] = {}      # (node id, env key) -> state row
         self.prev_init: dict[tuple, tuple] = {}  # (name, flat) -> (first value's tree, labels)
+        self.hoisted: dict[str, int] = {}        # an invariant subexpression -> its row
+        self.alias: dict[tuple, str] = {}        # (name, flat) -> the code that reads its value
+        self.out_alias: dict[int, int] = {}      # output row -> the state row that holds its value
+        self.computed: dict[str, str] = {}       # code -> where its value was stored
+        self.hoisted_init: list[str] = []
 
     def _alloc(self, n):
         r = self.nstate
@@ -93,11 +108,71 @@ class _Emitter:
         v = spec.variable(name)
         flat = spec.flat(v.dims, env)
         if v.kind == "output":
-            return f"ob[{self.out_first[name] + flat}, j]"
-        return f"st[{self.rows[name] + flat}, j]"
+            r = self.out_first[name] + flat
+            if r in self.out_alias:
+                return f"st[{self.out_alias[r]}, j]"
+            return f"o{r}" if self.fused else f"ob[{r}, j]"
+        r = self.rows[name] + flat
+        if v.kind == "stock":
+            return f"s{r}" if self.fused else f"st[{r}, j]"
+        if (name, flat) in self.alias:
+            return self.alias[(name, flat)]
+        return f"x{r}" if self.fused else f"st[{r}, j]"
+
+    def assign(self, name, flat, code, pre) -> list[str]:
+        """The statements that give a flow's or auxiliary's element its value: none when the
+        value is another value already at hand (an input, or an element computed by the same
+        code), which is then read in its place."""
+        if not pre and not self.fused:
+            if _SIMPLE.match(code):
+                self.alias[(name, flat)] = code
+                return []
+            if code in self.computed:
+                self.alias[(name, flat)] = self.computed[code]
+                return []
+        target = self.var_ref(name, {d: e for d, e in zip(self.spec.variable(name).dims,
+                                                            self._unflat(name, flat))}, "flow")
+        if not pre:
+            self.computed[code] = target
+        return pre + [f"{target} = {code}"]
+
+    def _unflat(self, name, flat):
+        dims = self.spec.variable(name).dims
+        return [int(x) for x in np.unravel_index(flat, self.spec.shape(dims))] if dims else []
+
+    def invariant(self, node) -> bool:
+        """True when ``node`` reads only scalar inputs and numbers: the same every month."""
+        if isinstance(node, Num):
+            return True
+        if isinstance(node, (Date, Select)):
+            return False
+        if isinstance(node, Name):
+            return node.id in self.scalars
+        if isinstance(node, Unary):
+            return self.invariant(node.operand)
+        if isinstance(node, Binary):
+            return self.invariant(node.left) and self.invariant(node.right)
+        if node.func in FUNCTIONS_OF_TIME:
+            return False
+        return all(self.invariant(a) for a in node.args)
 
     def emit(self, node, env, pre, phase):
-        """Code for ``node`` at labels ``env``; statements it needs first go to ``pre``."""
+        """Code for ``node`` at labels ``env``; statements it needs first go to ``pre``.
+
+        A subexpression that reads only scalar inputs (``monthly_rate(attrition)``) is
+        computed once per draw in ``_init`` and read from its row every month: the
+        same arithmetic, so the same bits.
+        """
+        if phase != "initial" and not isinstance(node, (Num, Name)) and self.invariant(node):
+            key = repr(node)
+            if key not in self.hoisted:
+                r = self._alloc(1)
+                self.hoisted[key] = r
+                self.hoisted_init.append(f"st[{r}, j] = {self._emit(node, {}, [], 'initial')}")
+            return f"st[{self.hoisted[key]}, j]"
+        return self._emit(node, env, pre, phase)
+
+    def _emit(self, node, env, pre, phase):
         if isinstance(node, Num):
             return _num(node.value)
         if isinstance(node, Date):
@@ -121,6 +196,11 @@ class _Emitter:
             a = self.emit(node.left, env, pre, phase)
             b = self.emit(node.right, env, pre, phase)
             op = node.op
+            # x * 1 and x / 1 are x, bit for bit (IEEE 754): "* 1 [month]" converts units, not values
+            if op in ("*", "/") and isinstance(node.right, Num) and node.right.value == 1.0:
+                return a
+            if op == "*" and isinstance(node.left, Num) and node.left.value == 1.0:
+                return b
             if op in ("+", "-", "*", "/", "**"):
                 return f"({a} {op} {b})"
             if op == "and":
@@ -224,60 +304,97 @@ def _loop(lines, body, indent):
         lines.append(f"{pad}    {stmt}")
 
 
-def generate(spec: ModelSpec) -> str:
-    """The kernel module's Python source for ``spec``."""
-    em = _Emitter(spec)
-    month: list[str] = []
+def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
+    """The kernel module's Python source for ``spec``.
+
+    ``loops`` says how a month's equations are split into loops over the
+    block's draws: ``"fused"`` (one loop, every value a local variable that
+    LLVM keeps in a register; only what outlives the month is stored),
+    ``"variable"`` (a loop per variable, values in the block's state rows) or
+    ``"element"`` (a loop per label combination).  Every way gives the same
+    bits; ``benchmarks/bench_model_file.py`` times them.
+    """
+    fused = loops == "fused"
+    em = _Emitter(spec, fused)
+    groups: list[list[str]] = []   # the statements of each loop (split further for "element")
+
+    def ref(kind, r):
+        return {"x": f"st[{r}, j]", "s": f"st[{r}, j]", "o": f"ob[{r}, j]"}[kind] if not fused else f"{kind}{r}"
+
+    if fused:  # the stocks' levels at the start of the month, into registers
+        groups.append([f"s{em.rows[v.name] + k} = st[{em.rows[v.name] + k}, j]" for v in spec.stocks.values()
+                       for k in range(em._size(v.dims))])
     # 3. flows and auxiliaries
     for v in spec.flows.values():
+        g = []
         for env in spec.elements(v.dims):
             pre: list[str] = []
             lb = spec.labels[v.by].labels[env[v.by]] if v.by else None
             code = em.emit(v.equation_for(lb), env, pre, "flow")
-            _loop(month, pre + [f"st[{em.rows[v.name] + spec.flat(v.dims, env)}, j] = {code}"], 8)
-    # 4. stocks
+            stmts = em.assign(v.name, spec.flat(v.dims, env), code, pre)
+            if stmts:
+                g.append(stmts)
+        groups.append(g)
+    # 4. stocks: every change from the start-of-month levels, then the new levels
+    staged = []
     for v in spec.stocks.values():
+        g = []
         for env in spec.elements(v.dims):
             pre: list[str] = []
-            k = spec.flat(v.dims, env)
-            inflow = em.emit(v.inflow, env, pre, "flow") if v.inflow is not None else None
-            outflow = em.emit(v.outflow, env, pre, "flow") if v.outflow is not None else None
-            new = f"st[{em.rows[v.name] + k}, j]"
-            if inflow is not None:
-                new = f"({new} + {inflow})"
-            if outflow is not None:
-                new = f"({new} - {outflow})"
-            _loop(month, pre + [f"st[{em.delta[v.name] + k}, j] = {new}"], 8)
-    for v in spec.stocks.values():
-        for env in spec.elements(v.dims):
-            k = spec.flat(v.dims, env)
-            _loop(month, [f"st[{em.rows[v.name] + k}, j] = st[{em.delta[v.name] + k}, j]"], 8)
+            r = em.rows[v.name] + spec.flat(v.dims, env)
+            new = ref("s", r)
+            for sign, term in v.terms:
+                new = f"({new} {'+' if sign > 0 else '-'} {em.emit(term, env, pre, 'flow')})"
+            stage = f"n{r}" if fused else f"st[{em._alloc(1)}, j]"
+            g.append(pre + [f"{stage} = {new}"])
+            staged.append((r, stage))
+        groups.append(g)
+    groups.append([[f"s{r} = {stage}", f"st[{r}, j] = s{r}"] if fused else [f"st[{r}, j] = {stage}"]
+                   for r, stage in staged])
     # 5. outputs
     for name in spec.output_order:
         v = spec.outputs[name]
+        g = []
         for env in spec.elements(v.dims):
             pre = []
             lb = spec.labels[v.by].labels[env[v.by]] if v.by else None
             code = em.emit(v.equation_for(lb), env, pre, "output")
-            k = spec.flat(v.dims, env)
+            r = em.out_first[name] + spec.flat(v.dims, env)
             if v.calendar_year:
-                r = em._alloc(1)
-                em.ytd_rows.append(r)
-                pre.append(f"st[{r}, j] = st[{r}, j] + {code}")
-                code = f"st[{r}, j]"
-            _loop(month, pre + [f"ob[{em.out_first[name] + k}, j] = {code}"], 8)
+                y = em._alloc(1)
+                em.ytd_rows.append(y)
+                pre.append(f"st[{y}, j] = st[{y}, j] + {code}")
+                code = f"st[{y}, j]"
+            same = _STATE_ROW.match(code)
+            if same and not pre and not fused and int(same.group(1)) not in em.prev_rows.values():
+                # the chunk is written from that row, which keeps its value to the month's end: no copy
+                em.out_alias[r] = int(same.group(1))
+                continue
+            g.append(pre + ([f"o{r} = {code}", f"ob[{r}, j] = o{r}"] if fused else [f"ob[{r}, j] = {code}"]))
+        groups.append(g)
     # 6. prev()
-    remember, init = [], []
+    init, remember = [], []
     for (name, flat), r in em.prev_rows.items():
         first, env = em.prev_init[(name, flat)]
         v = spec.variable(name)
         if v is not None:
             env = {d: e for d, e in zip(v.dims, np.unravel_index(flat, spec.shape(v.dims)))} if v.dims else {}
             env = {d: int(x) for d, x in env.items()}
-        remember.append(f"st[{r}, j] = {em.var_ref(name, env, 'output')}")
+        remember.append([f"st[{r}, j] = {em.var_ref(name, env, 'output')}"])
         init.append(f"st[{r}, j] = {em.emit(first, {}, [], 'initial') if first is not None else '0.0'}")
-    if remember:
-        _loop(month, remember, 8)
+    groups.append(remember)
+    init = em.hoisted_init + init
+    month: list[str] = []
+    if fused:
+        _loop(month, [stmt for g in groups for item in g for stmt in (item if isinstance(item, list) else [item])], 8)
+    else:
+        for g in groups:
+            items = [item if isinstance(item, list) else [item] for item in g]
+            if loops == "variable" and items:
+                _loop(month, [stmt for item in items for stmt in item], 8)
+            else:
+                for item in items:
+                    _loop(month, item, 8)
     # stock initial values
     for v in spec.stocks.values():
         for env in spec.elements(v.dims):
@@ -295,11 +412,14 @@ def generate(spec: ModelSpec) -> str:
         "from dieroll._stream import store_fence, stream8",
         "",
         f"N_SERIES = {em.n_series}",
+        "# the row each output is written from, and whether that row is in st (else ob)",
+        f"OUT_ROW = np.array({[em.out_alias.get(q, q) for q in range(em.n_series)]}, dtype=np.int64)",
+        f"OUT_ST = np.array({[q in em.out_alias for q in range(em.n_series)]}, dtype=np.bool_)",
         f"N_STATE = {max(em.nstate, 1)}",
         f"_B = {_BLOCK}",
         "",
         "",
-        "@kernel(inline=True)",
+        "@kernel",
         "def _init(sb, nb, abs0, st):",
         "    fm = float(abs0)",
     ]
@@ -308,7 +428,7 @@ def generate(spec: ModelSpec) -> str:
     src += [
         "",
         "",
-        "@kernel(inline=True)",
+        "@kernel",
         "def _month(t, a, abs0, nb, pv, st, sb, ob):",
         "    af = float(a)",
         "    fm = float(abs0)",
@@ -324,9 +444,9 @@ def generate(spec: ModelSpec) -> str:
 
 _BLOCK_SOURCE = '''
 
-@kernel(inline=True)
+@kernel
 def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob,
-           out, outf, obf, stream, write):
+           out, outf, obf, stf, stream, write):
     T = out.shape[1]
     n = out.shape[2]
     bw = ob.shape[1]
@@ -343,14 +463,16 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
             if not write[q, t]:
                 continue
             uq = np.uint64(q)
+            src = stf if OUT_ST[q] else obf
+            row = OUT_ROW[q]
             j = 0
             if stream:
                 f0 = (q * T + t) * n + j0
                 while j + 8 <= nb:
-                    stream8(outf, f0 + j, obf, q * bw + j)
+                    stream8(outf, f0 + j, src, row * bw + j)
                     j += 8
             for i in range(j, nb):
-                out[uq, ut, u0 + np.uint64(i)] = ob[q, i]
+                out[uq, ut, u0 + np.uint64(i)] = src[row * bw + i]
 
 
 @kernel(parallel=True)
@@ -366,13 +488,14 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         kb = np.empty((max(knots.shape[1], 1), _B))
         ob = np.empty((N_SERIES, _B))
         obf = ob.reshape(-1)
+        stf = st.reshape(-1)
         rat = np.empty((2 * max(P, 1), _B))
         step = np.empty(max(P, 1))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
-                   st, sb, ob, out, outf, obf, stream, write)
+                   st, sb, ob, out, outf, obf, stf, stream, write)
         if stream:
             store_fence()
 '''

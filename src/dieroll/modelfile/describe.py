@@ -32,6 +32,8 @@ def _variable(v: Variable, kind: str) -> list[str]:
             out.append(f"- inflow: `{v.inflow_text}`")
         if v.outflow_text:
             out.append(f"- outflow: `{v.outflow_text}`")
+        if v.change_text:
+            out.append(f"- change (applied term by term): `{v.change_text}`")
     else:
         out += _equations(v)
         if v.calendar_year:
@@ -52,7 +54,8 @@ def markdown(spec: ModelSpec) -> str:
         out += [spec.description, ""]
     out += [f"Model sha256 `{spec.sha256}`; read from {', '.join(spec.files)}.", "",
             "Each month: flows and auxiliaries (a stock read there is its level at the start of the month), then "
-            "every stock becomes (level + inflow) - outflow, then outputs (stocks at their new level).", ""]
+            "every stock's change is applied to its level term by term in the order written ((level + inflow) - "
+            "outflow), then outputs (stocks at their new level).", ""]
     if spec.units:
         out += ["## Units", "", "| unit | one of it is |", "|---|---|"]
         out += [f"| `{u}` | {_cell(m)} |" for u, m in spec.units.items()] + [""]
@@ -79,7 +82,7 @@ def markdown(spec: ModelSpec) -> str:
         out += _variable(v, "output")
     used = sorted({f for f in FUNCTIONS if any(f + "(" in t for v in [*spec.flows.values(), *spec.outputs.values(),
                                                                          *spec.stocks.values()]
-                                               for t in [*v.texts.values(), v.inflow_text, v.outflow_text])})
+                                               for t in [*v.texts.values(), v.inflow_text, v.outflow_text, v.change_text])})
     if used:
         out += ["## Functions used", ""] + [f"- `{f}`: {FUNCTIONS[f][2]}" for f in used] + [""]
     return "\n".join(out)

@@ -16,10 +16,11 @@ Grammar (lowest precedence first)::
     term    := unary (("*" | "/") unary)*
     unary   := ("-" | "+") unary | power
     power   := atom ["**" unary]
-    atom    := NUMBER | DATE | NAME [ "[" pick ("," pick)* "]" ] | NAME "(" [expr ("," expr)*] ")"
+    atom    := NUMBER ["[" UNITS "]"] | DATE | NAME [ "[" pick ("," pick)* "]" ] | NAME "(" [expr ("," expr)*] ")"
              | "(" expr ")"
     pick    := LABEL | DIMENSION "=" LABEL
 
+A number may carry units in brackets, ``1 [chip/package]``, ``12 [month/year]``.
 ``DATE`` is a month written ``YYYY-MM`` (``2025-01``): an absolute month, not a
 subtraction.  Numbers may carry ``_`` separators and an exponent (``1_000``,
 ``2.5e6``).  Limits keep a hostile file from exhausting the checker:
@@ -75,7 +76,10 @@ class Node:
 
 @dataclass(frozen=True)
 class Num(Node):
+    """A number, with the units written after it in brackets (``1 [chip/package]``) or none."""
+
     value: float
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -250,9 +254,23 @@ class _Parser:
         kind, tok, col = self.take()
         if kind == "number":
             try:
-                return self.node(Num, col, float(tok.replace("_", "")))
+                value = float(tok.replace("_", ""))
             except ValueError:
                 raise ParseError(f"{tok!r} is not a number", col) from None
+            unit = ""
+            if self.at("["):  # units written after a number: 12 [month/year]
+                self.take()
+                parts = []
+                while not self.at("]"):
+                    k, t, c = self.take()
+                    if k == "end" or (k == "op" and t not in ("/", "*", "**", "(", ")")) or k == "date":
+                        raise ParseError(f"units after a number are written like [chip/package], found {t!r}", c)
+                    parts.append(t)
+                self.take()
+                unit = "".join(parts)
+                if not unit:
+                    raise ParseError("empty units after a number", col)
+            return self.node(Num, col, value, unit)
         if kind == "date":
             year, month = int(tok[:4]), int(tok[5:])
             if not 1 <= month <= 12:

@@ -199,10 +199,8 @@ def evaluate_reference(spec: ModelSpec, scalars: np.ndarray, paths: dict, abs0: 
             for env in spec.elements(v.dims):
                 k = spec.flat(v.dims, env)
                 level = s.levels[name][k]
-                if v.inflow is not None:
-                    level = level + _ev(s, v.inflow, env)
-                if v.outflow is not None:
-                    level = level - _ev(s, v.outflow, env)
+                for sign, term in v.terms:
+                    level = level + _ev(s, term, env) if sign > 0 else level - _ev(s, term, env)
                 new[name][k] = level
         s.levels.update(new)
         restart = t == 0 or (abs0 + t) % 12 == 0

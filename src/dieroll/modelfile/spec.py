@@ -43,8 +43,11 @@ class Variable:
         initial value.
     texts : dict
         The equations as written, keyed like ``equations``.
-    inflow, outflow : tree or None
-        A stock's flows (``units`` per month).
+    terms : list of (int, tree)
+        A stock's change as signed terms, applied to its level in the order
+        written: ``inflow`` then ``outflow``, or a ``change`` expression's
+        chain of ``+`` and ``-`` (``- lost + arrivals - taken``).  Each term is
+        in ``units`` per month.
     year_end, calendar_year : bool
         An output summarised at year ends; one that accumulates its equation over
         each calendar year.
@@ -61,10 +64,10 @@ class Variable:
     description: str = ""
     source: str = ""
     note: str = ""
-    inflow: object = None
-    outflow: object = None
+    terms: list = field(default_factory=list)
     inflow_text: str = ""
     outflow_text: str = ""
+    change_text: str = ""
     year_end: bool = False
     calendar_year: bool = False
     file: str = ""

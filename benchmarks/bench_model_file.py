@@ -1,0 +1,141 @@
+"""Model files: the generated China kernel against the hand-wired one, compile time, and a small model.
+
+1. The China model's kernel generated from ``src/dieroll/models/china.toml`` vs the
+   hand-wired kernel (``dieroll.model``), on the same sampled chunk of the baseline
+   (6,144 draws, float32, streaming stores as in runs), timed alternately in one
+   process: us per draw, min and median, and the ratio of the minima.  Both give
+   the same bits (checked here too).
+2. Cold compile: a fresh process with an empty numba cache builds the China file
+   model and runs one chunk; the same process then runs it again (cached code).
+3. A small model (smuggling-cases, 48 months): ``dieroll.run`` end to end
+   (sampling, model, reducers) vs a plain-numpy version of the same model written
+   the way an analyst would (numpy Generator samplers, whole-array months,
+   ``np.percentile``), in the same process: draws per second.
+
+    python benchmarks/bench_model_file.py [--repeats 7] [--small-draws 1e6] [--no-cold]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from _common import median_time, native_draw
+import dieroll
+from dieroll._stream import aligned_empty
+from dieroll.engine.layout import build_layout
+from dieroll.engine.simulate import sample_inputs
+from dieroll.model import MODEL
+from dieroll.modelfile import load_model
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def kernels(repeats):
+    prior = dieroll.load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
+    fm = load_model("china")
+    lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
+    n = 6144
+    sc, _, kn = sample_inputs(lay, 1, 0, n)
+    abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
+    a = aligned_empty((MODEL.n_series, prior.run.n_steps, n), np.float32)
+    b = aligned_empty((MODEL.n_series, prior.run.n_steps, n), np.float32)
+    MODEL.run_chunk(lay, sc, kn, abs0, a)
+    t0 = time.perf_counter()
+    fm.run_chunk(lay, sc, kn, abs0, b)
+    first = time.perf_counter() - t0
+    res = {"hand-wired": [], "model file": []}
+    for _ in range(repeats):
+        for name, m, out in (("hand-wired", MODEL, a), ("model file", fm, b)):
+            t0 = time.perf_counter()
+            m.run_chunk(lay, sc, kn, abs0, out)
+            res[name].append((time.perf_counter() - t0) / n * 1e6)
+    print(f"China kernel, chunks of {n:,} baseline draws, {repeats} alternating repeats "
+          f"(first call of the file kernel {first:.1f} s, compile or cache load)")
+    for name, v in res.items():
+        print(f"  {name:11} {min(v):.2f} us/draw min, {sorted(v)[len(v) // 2]:.2f} median")
+    print(f"  ratio of minima {min(res['model file']) / min(res['hand-wired']):.2f}; same bits: {np.array_equal(a, b)}")
+
+
+def cold():
+    code = ("import time; t=time.perf_counter(); import dieroll, numpy as np; "
+            "from dieroll.modelfile import load_model; from dieroll.engine.simulate import evaluate; "
+            "p=dieroll.load_priors('priors/baseline.toml'); m=load_model('china'); "
+            "t1=time.perf_counter(); evaluate(p, m, draws=64); t2=time.perf_counter(); evaluate(p, m, draws=64); "
+            "print(f'{t1-t:.1f} {t2-t1:.1f} {time.perf_counter()-t2:.2f}')")
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT)
+    if out.returncode:
+        print(out.stderr)
+        return
+    load, first, again = out.stdout.split()
+    print(f"Cold start, empty numba cache: import and check {load} s; first 64 draws {first} s (compiles the "
+          f"engine's and the model's kernels); again {again} s")
+
+
+def small(draws, repeats):
+    path = os.path.join(ROOT, "priors", "examples", "smuggling-cases.toml")
+    prior = dieroll.load_priors(path, catalog=load_model("smuggling-cases").inputs)
+    dieroll.run(path, draws=10_000)  # compile or load
+    t_d, _ = median_time(lambda: dieroll.run(path, draws=draws), repeats)
+
+    def numpy_version(n=draws, chunk=250_000, seed=1):
+        rng = np.random.default_rng(seed)
+        T = prior.run.n_steps
+        months = np.arange(T)
+        stock_all = np.empty((n, T), np.float32)
+        for f in range(0, n, chunk):
+            m = min(chunk, n - f)
+            q = prior.quantities
+
+            def scalar(name):
+                return native_draw(q[name].claims[0].dist, rng, m)
+
+            def path(name):  # linear or log between knots, flat outside: (m, T), a loop over months only
+                ks = q[name].knots
+                vals = np.stack([native_draw(k.dist, rng, m) for k in ks])  # (knot, m)
+                if q[name].interpolate == "log":
+                    vals = np.log(vals)
+                at = np.array([(k.date.year - 2024) * 12 + k.date.month - 1 for k in ks], float)
+                i = np.clip(np.searchsorted(at, months, side="right") - 1, 0, len(at) - 2)
+                f = np.clip((months - at[i]) / (at[i + 1] - at[i]), 0.0, 1.0)
+                out = vals[i] + f[:, None] * (vals[i + 1] - vals[i])  # (T, m)
+                return (np.exp(out) if q[name].interpolate == "log" else out).T
+
+            cases, survey = path("cases_per_year"), path("survey_chips_per_year")
+            per_case, det, w, att = (scalar(x) for x in ("chips_per_case", "detection_share", "case_weight",
+                                                       "attrition_per_year"))
+            flow = (w[:, None] * cases * per_case[:, None] / det[:, None] + (1 - w[:, None]) * survey) / 12
+            loss = 1 - (1 - att) ** (1 / 12)
+            s = np.zeros(m)
+            for t in range(T):
+                s = s + flow[:, t] - s * loss
+                stock_all[f:f + m, t] = s
+        return np.percentile(stock_all, [5, 10, 25, 50, 75, 90, 95], axis=0), stock_all.mean(axis=0)
+
+    t_n, _ = median_time(numpy_version, repeats)
+    print(f"Small model (smuggling-cases, {prior.run.n_steps} months), {draws:,} draws, median of {repeats}:")
+    print(f"  dieroll.run {t_d:.2f} s ({draws / t_d:,.0f} draws/s, every output summarised); plain numpy "
+          f"{t_n:.2f} s ({draws / t_n:,.0f} draws/s, the stock only); ratio {t_n / t_d:.1f}x")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--small-draws", type=float, default=1e6)
+    ap.add_argument("--no-cold", action="store_true")
+    a = ap.parse_args()
+    kernels(a.repeats)
+    small(int(a.small_draws), 3)
+    if not a.no_cold:
+        cold()
+
+
+if __name__ == "__main__":
+    main()
