@@ -83,9 +83,16 @@ def _default_at(dates) -> str:
 
 
 def cmd_describe(args) -> int:
+    if args.graph and not args.model:
+        raise DierollError("--graph draws a model file: give one, e.g. dieroll describe china --graph china.svg")
     if args.model:
         from .modelfile import check_file, describe_markdown
         spec = check_file(args.model)
+        if args.graph:
+            from .modelfile import write_diagram
+            write_diagram(spec, args.graph)
+            print(f"wrote {args.graph}: the stock-and-flow diagram of {spec.name}")
+            return 0
         if args.markdown:
             print(describe_markdown(spec))
             return 0
@@ -722,9 +729,12 @@ def build_parser() -> argparse.ArgumentParser:
              "The model's inputs (name, units, channel, scalar or path, allowed values) and outputs with their "
              "label dimensions; with a model file (or a packaged model's name), --markdown writes every equation "
              "with its units and source.",
-             ["dieroll describe", "dieroll describe smuggling-cases --markdown", "dieroll describe my-model.toml"])
+             ["dieroll describe", "dieroll describe smuggling-cases --markdown", "dieroll describe my-model.toml",
+              "dieroll describe china --graph china.svg"])
     d.add_argument("model", nargs="?", help="a packaged model's name or a model file (default: the China model)")
-    d.add_argument("--markdown", action="store_true", help="every equation with units and sources, as Markdown")
+    d.add_argument("--markdown", action="store_true", help="every equation with units and sources, as Markdown (default: the table of inputs and outputs)")
+    d.add_argument("--graph", metavar="FILE", help="write the stock-and-flow diagram to FILE (.svg or .png, drawn "
+                   "by Graphviz's dot; .dot for the DOT text; default: no diagram)")
     d.set_defaults(func=cmd_describe)
     ls = _sub(sub, "list", "list runs (each verified against its manifest) and leftovers of interrupted runs",
               "Every run under --runs-dir with its status, draws and title; files are checked against the "

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -40,6 +41,23 @@ def test_smuggling_example_kernel_matches_reference():
     assert (ch.out[c.row("smuggled_stock")] >= 0).all()
 
 
+def test_stock_growth_example_is_the_stock_growth_arithmetic():
+    """Hand arithmetic: stock * (1 + g)^(1/12) less stock * (1 - (1 - a)^(1/12)), month by month."""
+    spec = check_file("stock-growth")
+    model = build(spec)
+    prior = load_priors(os.path.join(ROOT, "priors", "examples", "stock-growth.toml"), catalog=model.inputs)
+    ch = evaluate(prior, model, draws=50)
+    layout = build_layout(prior, model.scalar_names, model.path_names)
+    g = paths_on_grid(layout, ch.knots)["growth_per_year"]
+    s0 = ch.scalars[:, model.scalar_names.index("initial_stock")]
+    a = ch.scalars[:, model.scalar_names.index("attrition_per_year")]
+    stock, want = s0.copy(), []
+    for t in range(prior.run.n_steps):
+        stock = stock + stock * ((1 + g[:, t]) ** (1 / 12) - 1) - stock * (1 - (1 - a) ** (1 / 12))
+        want.append(stock.copy())
+    np.testing.assert_allclose(ch.out[model.contract.row("stock_h100e")], np.array(want), rtol=1e-11)
+
+
 def test_results_do_not_depend_on_threads_or_chunks():
     a = dieroll.run(PRIORS, draws=3000, threads=1, chunk_size=512)
     b = dieroll.run(PRIORS, draws=3000, threads=2, chunk_size=2048)
@@ -61,6 +79,7 @@ def test_cli_runs_the_example_and_records_its_model(tmp_path):
     ds = xr.open_dataset(run / "summary.nc")
     assert ds.attrs["model_text"] == spec.text
     assert (run / "fan.png").stat().st_size > 10_000
+    assert f"model smuggling-cases (sha256 {spec.sha256[:12]})" in (run / "fan.svg").read_text()
     # describe --markdown writes every equation with its units
     d = subprocess.run([sys.executable, "-m", "dieroll.cli", "describe", "smuggling-cases", "--markdown"],
                        capture_output=True, text=True, env=env)
@@ -72,7 +91,6 @@ def test_cli_runs_the_example_and_records_its_model(tmp_path):
 
 def test_a_bad_model_file_is_one_clear_message_and_exit_2(tmp_path):
     bad = tmp_path / "bad.toml"
-    from pathlib import Path
     bad.write_text(Path(ROOT, "src", "dieroll", "models", "smuggling_cases.toml").read_text()
                    .replace('equation = "smuggled_chips"', 'equation = "smuggled_chip"'))
     r = subprocess.run([sys.executable, "-m", "dieroll.cli", "--runs-dir", str(tmp_path), "run", PRIORS, "--model",
@@ -81,3 +99,41 @@ def test_a_bad_model_file_is_one_clear_message_and_exit_2(tmp_path):
     assert "bad.toml" in r.stderr and "unknown name 'smuggled_chip'; did you mean 'smuggled_chips'?" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "smuggling-cases").exists()
+
+
+def test_the_docs_of_every_packaged_model_are_generated_from_its_file():
+    from dieroll.modelfile import describe_markdown, packaged_models
+    for name in packaged_models():
+        path = os.path.join(ROOT, "docs", "models", f"{name}.md")
+        want = describe_markdown(check_file(name)) + "\n"
+        have = Path(path).read_text(encoding="utf-8") if os.path.exists(path) else ""
+        assert have == want, (f"docs/models/{name}.md is stale: run dieroll describe {name} --markdown > "
+                              f"docs/models/{name}.md")
+
+
+def test_describe_draws_the_stock_and_flow_diagram(tmp_path):
+    import shutil
+
+    import pytest
+    from dieroll.modelfile import diagram_dot
+    text = diagram_dot(check_file("smuggling-cases"))
+    assert '"smuggled" -> "smuggled_chips"' in text and '"smuggled_chips" -> "retired"' in text
+    assert '"case_weight" -> "smuggled"' in text
+    if shutil.which("dot") is None:
+        pytest.skip("no Graphviz dot on this machine (.ci/run installs Debian's graphviz)")
+    for ext, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+        out = tmp_path / f"m.{ext}"
+        r = subprocess.run([sys.executable, "-m", "dieroll.cli", "describe", "smuggling-cases", "--graph", str(out)],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert magic in out.read_bytes()[:400]
+    assert "smuggled_chips" in (tmp_path / "m.svg").read_text()
+
+
+def test_without_graphviz_the_diagram_is_a_clear_message(monkeypatch):
+    import pytest
+    from dieroll.errors import DierollError
+    from dieroll.modelfile import diagram
+    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
+    with pytest.raises(DierollError, match="needs Graphviz's dot program.*apt-get install graphviz"):
+        diagram.render(check_file("smuggling-cases"), "svg")

@@ -22,11 +22,15 @@ from ..errors import ModelError, Problem
 from .check import check_model
 from .codegen import CompiledKernel, generate
 from .describe import markdown as describe_markdown
+from .diagram import dot as diagram_dot
+from .diagram import render as render_diagram
+from .diagram import write as write_diagram
 from .source import packaged_models, resolve_model, resolve_model_path
 from .spec import ModelSpec
 
-__all__ = ["load_model", "check_file", "build", "build_outputs", "describe_markdown", "packaged_models",
-           "resolve_model_path", "ModelSpec"]
+__all__ = ["load_model", "check_file", "build", "build_outputs", "describe_markdown", "diagram_dot", "render_diagram",
+           "write_diagram",
+           "packaged_models", "resolve_model_path", "ModelSpec"]
 
 
 def check_file(ref: str, base_dir: str | None = None) -> ModelSpec:

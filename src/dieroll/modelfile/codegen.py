@@ -270,8 +270,8 @@ class _Emitter:
             return f"float(math.floor({args[0]}))"
         if f in ("exp", "log", "sqrt"):
             return f"math.{f}({args[0]})"
-        if f == "fill":
-            return f"fill_share({args[0]}, {args[1]})"
+        if f == "fill":  # written out rather than called, so that the loop around it vectorises
+            return f"(1.0 if ({args[1]} <= {args[0]} or {args[1]} <= 0.0) else {args[0]} / {args[1]})"
         if f == "between":
             return f"(1.0 if {args[0]} <= af <= {args[1]} else 0.0)"
         if f == "after":
@@ -281,9 +281,10 @@ class _Emitter:
         if f == "months_since":
             return f"(af - {args[0]})"
         if f == "spread":
-            return f"spread_share(af, {args[0]}, {args[1]})"
+            lo, hi = f"max(af, {args[0]})", f"min(af + 1.0, {args[0]} + {args[1]})"
+            return f"(({hi} - {lo}) / {args[1]} if {hi} > {lo} else 0.0)"
         if f == "spread_between":
-            return f"window_share(af, {args[0]}, {args[1]})"
+            return f"(1.0 / ({args[1]} - {args[0]} + 1.0) if {args[0]} <= af <= {args[1]} else 0.0)"
         if f == "month_of":
             return f"float(math.floor(12.0 * {args[0]}))"
         if f == "per_month":

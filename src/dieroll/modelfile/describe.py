@@ -2,8 +2,12 @@
 
 ``dieroll describe MODEL --markdown`` prints it; it is generated from the
 checked model, so that what it says cannot drift from what runs.
+``docs/models/<name>.md`` holds it for every packaged model, and a test fails
+when one is stale.
 """
 from __future__ import annotations
+
+import os
 
 from .functions import FUNCTIONS
 from .spec import ModelSpec, Variable
@@ -52,7 +56,8 @@ def markdown(spec: ModelSpec) -> str:
     out = [f"# Model `{spec.name}`: {spec.title}", ""]
     if spec.description:
         out += [spec.description, ""]
-    out += [f"Model sha256 `{spec.sha256}`; read from {', '.join(spec.files)}.", "",
+    files = ", ".join(f"`{os.path.basename(f)}`" for f in spec.files)
+    out += [f"Model sha256 `{spec.sha256}`; read from {files}.", "",
             "Each month: flows and auxiliaries (a stock read there is its level at the start of the month), then "
             "every stock's change is applied to its level term by term in the order written ((level + inflow) - "
             "outflow), then outputs (stocks at their new level).", ""]

@@ -154,11 +154,14 @@ def cited_documents(attrs: dict, limit: int = 20) -> list[str]:
 
 
 def provenance_text(attrs: dict, command: str) -> str:
-    """The footnote: draws, seed, priors file and hash, version, command."""
+    """The footnote: draws, seed, priors file and hash, the model file and hash (a run of a
+    model file), version, command."""
     prior = os.path.basename(attrs.get("priors_file", "") or "priors")
+    model = (f" · model {attrs.get('model', '?')} (sha256 {str(attrs['model_sha256'])[:12]})"
+             if attrs.get("model_sha256") else "")
     return (f"dieroll {attrs.get('dieroll_version', '?')} · N = {int(attrs.get('draws', 0)):,} draws · "
-            f"seed {attrs.get('seed', '?')} · priors {prior} (sha256 {str(attrs.get('priors_sha256', ''))[:12]})\n"
-            f"Regenerate: {command}")
+            f"seed {attrs.get('seed', '?')} · priors {prior} (sha256 {str(attrs.get('priors_sha256', ''))[:12]})"
+            f"{model}\nRegenerate: {command}")
 
 
 def footnote(fig, text: str) -> None:
