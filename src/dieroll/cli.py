@@ -447,6 +447,13 @@ def cmd_chart(args) -> int:
     return 0
 
 
+def _model_words(attrs) -> str:
+    """A run's model in words: its name, and its file's hash for a model file."""
+    name = str(attrs.get("model", "?"))
+    sha = str(attrs.get("model_sha256", ""))
+    return f"model {name} (sha256 {sha[:12]})" if sha else f"model {name} (built in)"
+
+
 def cmd_compare(args) -> int:
     import matplotlib
     matplotlib.use("Agg")
@@ -474,6 +481,11 @@ def cmd_compare(args) -> int:
     others = {d: v for d, v in labels.items() if d != "metric"}
     tag = "".join(f"-{v}" for v in others.values())
     summaries = {k: r.summary for k, r in runs.items()}
+    models = {k: _model_words(r.summary.attrs) for k, r in runs.items()}
+    if len(set(models.values())) > 1:  # a structural what-if: say so, in the legend too
+        print("dieroll: these runs differ in structure, not only in priors: "
+              + "; ".join(f"{k}: {m}" for k, m in models.items()), file=sys.stderr)
+        summaries = {f"{k} [{m.split(' (')[0]}]": s for (k, s), m in zip(summaries.items(), models.values())}
     attrs = next(iter(summaries.values())).attrs
     fig = compare_figure(summaries, args.var, metric=args.metric, log=args.log, command=cmd, labels=others,
                          **layout)

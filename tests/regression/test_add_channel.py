@@ -1,4 +1,4 @@
-"""Adding a channel, as docs/adding-a-channel.md walks through: a small test model
+"""Adding a channel in Python, to a model built in Python (the Model API): a small test model
 (a fab channel) gains an ``imports`` channel with its own input, state and output
 label, and runs end to end through the engine and the run store.
 
