@@ -175,18 +175,20 @@ def _non_finite(model, prior, rows, first, which=None):
 
 
 def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, first: int = 0,
-             seed: int | None = None) -> Chunk:
+             seed: int | None = None, dtype=np.float64) -> Chunk:
     """Sample and run draws ``first .. first + draws - 1`` and return every number.
 
     For small numbers of draws (tests, notebooks, checking a single scenario by
-    hand): the outputs of all draws are held in memory.
+    hand): the outputs of all draws are held in memory.  ``dtype=np.float32``
+    gives the outputs as runs hold them (each value rounded once, by the model's
+    kernel as it writes them).
     """
     if model is None:
         from ..model import MODEL as model
     seed = prior.run.seed if seed is None else int(seed)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
-    bufs = _Buffers(layout, model.n_series, prior.run.n_steps, draws)
+    bufs = _Buffers(layout, model.n_series, prior.run.n_steps, draws, dtype=np.dtype(dtype))
     return bufs.chunk(model, layout, seed, abs0, first, draws)
 
 

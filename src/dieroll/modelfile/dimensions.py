@@ -10,7 +10,12 @@ needs (``max(china_total, 1)``); everywhere else it is dimensionless.
 """
 from __future__ import annotations
 
+import re
+
 import pint
+
+_NAME = r"[A-Za-z][A-Za-z0-9_]*(\^-?[0-9])?"
+_UNIT = re.compile(rf"(1|{_NAME})([*/]{_NAME})*\Z")
 
 __all__ = ["UnitSystem", "TIME_UNITS"]
 
@@ -35,15 +40,15 @@ class UnitSystem:
         """The pint unit of ``text`` (``"1"`` is dimensionless); raises ValueError with a reason."""
         if not isinstance(text, str) or not text.strip():
             raise ValueError("units are a string such as \"die/month\" or \"1\"")
-        t = text.strip()
+        t = text.strip().replace(" ", "")
         if t == "1":
             return self.one
-        if any(c not in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_ /*^()-." for c in t):
-            raise ValueError(f"{text!r} holds characters a unit cannot: write it like \"die/month\"")
+        if len(t) > 64 or not _UNIT.match(t):
+            raise ValueError(f"{text!r} is not written as units are: names joined by * and /, each with an optional "
+                             "whole power, such as \"die/month\", \"H100e/chip\", \"1/year\" or \"stack^2\"")
         try:
             return self.reg.parse_units(t.replace("^", "**"))
-        except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-                TypeError, ValueError, SyntaxError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pint raises many kinds; each is a bad unit here
             raise ValueError(f"{text!r} is not a unit of this model ({exc}); its units are "
                              f"{', '.join(self.names())} and month, year, 1") from None
 

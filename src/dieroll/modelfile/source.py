@@ -116,7 +116,8 @@ def resolve_model(path: str, report) -> MergedModel | None:
     merged = MergedModel(data={}, files=[d.path for d in chain], docs={d.path: d for d in chain})
     for doc in reversed(chain):
         _merge(merged, doc, report)
-    merged.data.setdefault("model", {}).pop("extends", None)
+    if isinstance(merged.data.get("model"), dict):
+        merged.data["model"].pop("extends", None)
     return merged
 
 
