@@ -176,6 +176,20 @@ equation = "s"
 units = "1/month"
 long_name = "last month's inflow"
 equation = "prev(inflow)"
+[aux.start_level]
+units = "1"
+equation = "s"
+[aux.start_twice]
+units = "1"
+equation = "s * 2"
+[outputs.level_at_start]
+units = "1"
+long_name = "the stock at the start of the month, read through an auxiliary"
+equation = "start_level"
+[outputs.twice_at_start]
+units = "1"
+long_name = "twice the stock at the start of the month, an auxiliary read once, after the stocks change"
+equation = "start_twice"
 """
     (tmp_path / "m.toml").write_text(text)
     (tmp_path / "p.toml").write_text(PRIORS.format(model="m.toml", interp="linear"))
@@ -183,9 +197,10 @@ equation = "prev(inflow)"
     prior = load_priors(str(tmp_path / "p.toml"), catalog=model.inputs)
     ch = evaluate(prior, model, draws=3)
     r = ch.scalars[1, model.scalar_names.index("r")]
-    level, want, last, lasts = 10.0, [], 0.0, []
+    level, want, last, lasts, starts = 10.0, [], 0.0, [], []
     for m in range(prior.run.n_steps):
         month = 2023 * 12 + 10 + m
+        starts.append(level)
         inflow = r * 20 if month >= 2024 * 12 else 0.0
         level = (level + inflow) - level * r
         want.append(level)
@@ -193,3 +208,5 @@ equation = "prev(inflow)"
         last = inflow
     np.testing.assert_allclose(ch.out[0, :, 1], want, rtol=1e-14)
     np.testing.assert_array_equal(ch.out[1, :, 1], lasts)
+    np.testing.assert_array_equal(ch.out[2, :, 1], starts)  # not the level after this month's flows
+    np.testing.assert_array_equal(ch.out[3, :, 1], 2 * np.array(starts))

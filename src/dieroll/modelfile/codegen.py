@@ -37,6 +37,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from .check import _refs
 from .expr import Binary, Call, Date, Name, Num, Select, Unary
 from .spec import ModelSpec
 
@@ -71,6 +72,7 @@ class _Emitter:
         self.rows: dict[str, int] = {}
         for v in list(spec.stocks.values()) + list(spec.flows.values()):
             self.rows[v.name] = self._alloc(self._size(v.dims))
+        self.stock_rows = [self.rows[n] + k for n, v in spec.stocks.items() for k in range(self._size(v.dims))]
         self.out_first, r = {}, 0
         for name in spec.outputs:  # the contract's order: declaration order
             self.out_first[name] = r
@@ -124,7 +126,7 @@ class _Emitter:
         value is another value already at hand (an input, or an element computed by the same
         code), which is then read in its place."""
         if not pre and not self.fused:
-            if _SIMPLE.match(code):
+            if _SIMPLE.match(code) and not self.reads_stock(code):  # a stock's row changes at the stocks
                 self.alias[(name, flat)] = code
                 return []
             if code in self.computed:
@@ -135,6 +137,10 @@ class _Emitter:
         if not pre:
             self.computed[code] = target
         return pre + [f"{target} = {code}"]
+
+    def reads_stock(self, code: str) -> bool:
+        """True when ``code`` reads a stock's row, whose value changes when the stocks are updated."""
+        return any(f"st[{r}, j]" in code for r in self.stock_rows)
 
     def _unflat(self, name, flat):
         dims = self.spec.variable(name).dims
@@ -298,6 +304,38 @@ class _Emitter:
         raise ValueError(f"no code for {f}()")  # the checker admits only FUNCTIONS
 
 
+_DEF = re.compile(r"st\[(\d+), j\] = (.*)\Z")
+
+
+def _inline_single_uses(groups, em, stocks_from):
+    """Write a flow or auxiliary that is read once, in one later equation, into that equation
+    instead of into a row of its own: the same operations in the same order (the same bits),
+    one loop and one row fewer.  Not where the flow reads a stock and the equation runs after
+    the stocks are updated (items from ``stocks_from`` on): there the stock has its new level."""
+    items = [item if isinstance(item, list) else [item] for g in groups for item in g]
+    flow_rows = set()
+    for name, first in em.rows.items():
+        if name in em.spec.flows:
+            flow_rows.update(range(first, first + em._size(em.spec.flows[name].dims)))
+    kept = set(em.out_alias.values()) | set(em.prev_rows.values())
+    text = "\n".join(stmt for item in items for stmt in item)
+    for k, item in enumerate(items):
+        m = _DEF.match(item[0]) if len(item) == 1 else None
+        if not m or int(m.group(1)) not in flow_rows or int(m.group(1)) in kept:
+            continue
+        ref = f"st[{m.group(1)}, j]"
+        if text.count(ref) != 2:  # its definition and one use
+            continue
+        for j, later in enumerate(items[k + 1:], start=k + 1):
+            hit = [i for i, stmt in enumerate(later) if ref in stmt]
+            if hit:
+                if j < stocks_from or not em.reads_stock(m.group(2)):
+                    later[hit[0]] = later[hit[0]].replace(ref, f"({m.group(2)})")
+                    item.clear()
+                break
+    return [[item] for item in items if item]
+
+
 def _loop(lines, body, indent):
     pad = " " * indent
     lines.append(f"{pad}for j in range(nb):")
@@ -336,7 +374,11 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
             if stmts:
                 g.append(stmts)
         groups.append(g)
-    # 4. stocks: every change from the start-of-month levels, then the new levels
+    # 4. stocks: every change from the start-of-month levels, then the new levels (staged only when a
+    #    stock's change reads a stock itself, which must then still see the start-of-month level)
+    stocks_from = sum(len(g) for g in groups)  # items from here on run after the stocks are updated
+    in_place = not fused and not any(r in spec.stocks for v in spec.stocks.values() for _, t in v.terms
+                                     for r in _refs(t))
     staged = []
     for v in spec.stocks.values():
         g = []
@@ -346,6 +388,9 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
             new = ref("s", r)
             for sign, term in v.terms:
                 new = f"({new} {'+' if sign > 0 else '-'} {em.emit(term, env, pre, 'flow')})"
+            if in_place:
+                g.append(pre + [f"st[{r}, j] = {new}"])
+                continue
             stage = f"n{r}" if fused else f"st[{em._alloc(1)}, j]"
             g.append(pre + [f"{stage} = {new}"])
             staged.append((r, stage))
@@ -385,6 +430,8 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
         init.append(f"st[{r}, j] = {em.emit(first, {}, [], 'initial') if first is not None else '0.0'}")
     groups.append(remember)
     init = em.hoisted_init + init
+    if not fused:
+        groups = _inline_single_uses(groups, em, stocks_from)
     month: list[str] = []
     if fused:
         _loop(month, [stmt for g in groups for item in g for stmt in (item if isinstance(item, list) else [item])], 8)
