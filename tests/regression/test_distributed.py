@@ -234,3 +234,13 @@ def test_a_run_on_an_existing_scheduler_started_as_the_readme_says(tmp_path):
             pr.terminate()
             pr.wait(timeout=30)
     _same(run(BASELINE, draws=200_000).summary, open_run(tmp_path / "far").summary)
+
+
+def test_a_model_file_runs_on_the_cluster_with_the_local_bits(cluster):
+    """A model file's kernel travels to the workers as its generated source (CompiledKernel
+    pickles so) and gives the local bits there."""
+    priors = os.path.join(os.path.dirname(BASELINE), "examples", "smuggling-cases.toml")
+    local = run(priors, draws=2 * FOLD + 1000).summary
+    got = run(priors, draws=2 * FOLD + 1000, client=cluster, task_size=FOLD).summary
+    _same(local, got)
+    assert got.attrs["model"] == "smuggling-cases" and got.attrs["model_sha256"] == local.attrs["model_sha256"]
