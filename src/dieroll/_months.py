@@ -3,9 +3,8 @@
 :func:`paths_month` interpolates every path input for one month of a block of
 draws, and :func:`by_draw` lays a block's inputs out draw-innermost; the
 model kernels generated from model files (:mod:`dieroll.modelfile.codegen`)
-call them, so that a path's values are the same bits in every model.  The small
-functions below are the model language's helpers that need a branch
-(``fill``, ``spread``, ``spread_between``).
+call them, so that a path's values are the same bits in every model.
+:func:`paths_on_grid` is the plain-numpy interpolation the tests check them against.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from ._jit import kernel
 
-__all__ = ["by_draw", "paths_month", "paths_by_month", "paths_on_grid", "fill_share", "spread_share", "window_share"]
+__all__ = ["by_draw", "paths_month", "paths_by_month", "paths_on_grid"]
 
 
 @kernel(inline=True)
@@ -86,32 +85,6 @@ def paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, 
             for j in range(nb):
                 pv[p, j] = kb[ko + i, j]
 
-
-@kernel
-def fill_share(supply, demand):
-    """The share of ``demand`` a scarce ``supply`` meets: 1 when it suffices or nothing is demanded."""
-    if demand <= supply or demand <= 0.0:
-        return 1.0
-    return supply / demand
-
-
-@kernel
-def spread_share(a, first, months):
-    """Share of a total spread evenly over ``months`` (may be fractional) from month ``first``
-    that falls in month ``a``."""
-    lo = max(a, first)
-    hi = min(a + 1.0, first + months)
-    if hi <= lo:
-        return 0.0
-    return (hi - lo) / months
-
-
-@kernel
-def window_share(a, first, last):
-    """Share of a total spread evenly over months ``first..last`` that falls in month ``a``."""
-    if first <= a <= last:
-        return 1.0 / (last - first + 1.0)
-    return 0.0
 
 
 def paths_on_grid(layout, knots: np.ndarray) -> dict[str, np.ndarray]:

@@ -44,14 +44,18 @@ from .spec import ModelSpec
 __all__ = ["generate", "load_kernel", "CompiledKernel"]
 
 _BLOCK = 64
-#: How a month's equations are split into loops (see :func:`generate`).
-LOOPS = "element"
 #: Functions whose value depends on the month or on last month's state.
 FUNCTIONS_OF_TIME = ("prev", "ytd", "between", "after", "before", "months_since", "spread", "spread_between")
 
 
 _STATE_ROW = re.compile(r"st\[(\d+), j\]\Z")
 _SIMPLE = re.compile(r"(st|sb|pv|ob)\[\d+, j\]\Z|-?[0-9.e+-]+\Z")
+
+
+def _fill(supply: str, demand: str) -> str:
+    """The share of ``demand`` a scarce ``supply`` meets, written out rather than called, so
+    that the loop around it vectorises: 1 when it suffices or nothing is demanded."""
+    return f"(1.0 if ({demand} <= {supply} or {demand} <= 0.0) else {supply} / {demand})"
 
 
 def _num(v: float) -> str:
@@ -63,9 +67,8 @@ def _num(v: float) -> str:
 class _Emitter:
     """Rows of every variable, input and state, and the code of each equation."""
 
-    def __init__(self, spec: ModelSpec, fused: bool):
+    def __init__(self, spec: ModelSpec):
         self.spec = spec
-        self.fused = fused
         self.scalars = {n: i for i, n in enumerate(n for n, s in spec.inputs.items() if not s.path)}
         self.paths = {n: i for i, n in enumerate(n for n, s in spec.inputs.items() if s.path)}
         self.nstate = 0
@@ -113,27 +116,24 @@ class _Emitter:
             r = self.out_first[name] + flat
             if r in self.out_alias:
                 return f"st[{self.out_alias[r]}, j]"
-            return f"o{r}" if self.fused else f"ob[{r}, j]"
+            return f"ob[{r}, j]"
         r = self.rows[name] + flat
-        if v.kind == "stock":
-            return f"s{r}" if self.fused else f"st[{r}, j]"
-        if (name, flat) in self.alias:
+        if v.kind != "stock" and (name, flat) in self.alias:
             return self.alias[(name, flat)]
-        return f"x{r}" if self.fused else f"st[{r}, j]"
+        return f"st[{r}, j]"
 
     def assign(self, name, flat, code, pre) -> list[str]:
         """The statements that give a flow's or auxiliary's element its value: none when the
         value is another value already at hand (an input, or an element computed by the same
         code), which is then read in its place."""
-        if not pre and not self.fused:
+        if not pre:
             if _SIMPLE.match(code) and not self.reads_stock(code):  # a stock's row changes at the stocks
                 self.alias[(name, flat)] = code
                 return []
             if code in self.computed:
                 self.alias[(name, flat)] = self.computed[code]
                 return []
-        target = self.var_ref(name, {d: e for d, e in zip(self.spec.variable(name).dims,
-                                                            self._unflat(name, flat))}, "flow")
+        target = self.var_ref(name, dict(zip(self.spec.variable(name).dims, self._unflat(name, flat))), "flow")
         if not pre:
             self.computed[code] = target
         return pre + [f"{target} = {code}"]
@@ -236,7 +236,7 @@ class _Emitter:
             dim = node.args[-1].id
             if dim not in env:
                 raise ValueError("allocate() outside its dimension")  # the checker refuses this
-            return f"({self.emit(node.args[1], env, pre, phase)} * fill_share({supply}, {total}))"
+            return f"({self.emit(node.args[1], env, pre, phase)} * {_fill(supply, total)})"
         if f == "prev":
             target = node.args[0]
             name = target.base.id if isinstance(target, Select) else target.id
@@ -266,53 +266,46 @@ class _Emitter:
         args = [self.emit(a, env, pre, phase) for a in node.args]
         if f in ("min", "max"):
             return f"{f}({', '.join(args)})"
-        if f == "clip":
-            return f"min(max({args[0]}, {args[1]}), {args[2]})"
-        if f == "where":
-            return f"({args[1]} if {args[0]} != 0.0 else {args[2]})"
-        if f == "abs":
-            return f"abs({args[0]})"
-        if f == "floor":
-            return f"float(math.floor({args[0]}))"
-        if f in ("exp", "log", "sqrt"):
-            return f"math.{f}({args[0]})"
-        if f == "fill":  # written out rather than called, so that the loop around it vectorises
-            return f"(1.0 if ({args[1]} <= {args[0]} or {args[1]} <= 0.0) else {args[0]} / {args[1]})"
-        if f == "between":
-            return f"(1.0 if {args[0]} <= af <= {args[1]} else 0.0)"
-        if f == "after":
-            return f"(1.0 if af >= {args[0]} else 0.0)"
-        if f == "before":
-            return f"(1.0 if af < {args[0]} else 0.0)"
-        if f == "months_since":
-            return f"(af - {args[0]})"
+        if f == "fill":
+            return _fill(args[0], args[1])
         if f == "spread":
             lo, hi = f"max(af, {args[0]})", f"min(af + 1.0, {args[0]} + {args[1]})"
             return f"(({hi} - {lo}) / {args[1]} if {hi} > {lo} else 0.0)"
-        if f == "spread_between":
-            return f"(1.0 / ({args[1]} - {args[0]} + 1.0) if {args[0]} <= af <= {args[1]} else 0.0)"
-        if f == "month_of":
-            return f"float(math.floor(12.0 * {args[0]}))"
-        if f == "per_month":
-            return f"({args[0]} / 12.0)"
-        if f == "per_year":
-            return f"({args[0]} * 12.0)"
-        if f == "monthly_rate":
-            return f"(1.0 - (1.0 - {args[0]}) ** (1.0 / 12.0))"
-        if f == "monthly_survival":
-            return f"((1.0 - {args[0]}) ** (1.0 / 12.0))"
+        if f in _TEMPLATES:
+            return _TEMPLATES[f].format(*args)
         raise ValueError(f"no code for {f}()")  # the checker admits only FUNCTIONS
 
+
+#: The code of each function that is one expression of its arguments (``af``: this month).
+_TEMPLATES = {
+    "clip": "min(max({0}, {1}), {2})",
+    "where": "({1} if {0} != 0.0 else {2})",
+    "abs": "abs({0})",
+    "floor": "float(math.floor({0}))",
+    "exp": "math.exp({0})",
+    "log": "math.log({0})",
+    "sqrt": "math.sqrt({0})",
+    "between": "(1.0 if {0} <= af <= {1} else 0.0)",
+    "after": "(1.0 if af >= {0} else 0.0)",
+    "before": "(1.0 if af < {0} else 0.0)",
+    "months_since": "(af - {0})",
+    "spread_between": "(1.0 / ({1} - {0} + 1.0) if {0} <= af <= {1} else 0.0)",
+    "month_of": "float(math.floor(12.0 * {0}))",
+    "per_month": "({0} / 12.0)",
+    "per_year": "({0} * 12.0)",
+    "monthly_rate": "(1.0 - (1.0 - {0}) ** (1.0 / 12.0))",
+    "monthly_survival": "((1.0 - {0}) ** (1.0 / 12.0))",
+}
 
 _DEF = re.compile(r"st\[(\d+), j\] = (.*)\Z")
 
 
-def _inline_single_uses(groups, em, stocks_from):
+def _inline_single_uses(loops, em, stocks_from):
     """Write a flow or auxiliary that is read once, in one later equation, into that equation
     instead of into a row of its own: the same operations in the same order (the same bits),
     one loop and one row fewer.  Not where the flow reads a stock and the equation runs after
-    the stocks are updated (items from ``stocks_from`` on): there the stock has its new level."""
-    items = [item if isinstance(item, list) else [item] for g in groups for item in g]
+    the stocks are updated (loops from ``stocks_from`` on): there the stock has its new level."""
+    items = [list(body) for body in loops]
     flow_rows = set()
     for name, first in em.rows.items():
         if name in em.spec.flows:
@@ -333,7 +326,12 @@ def _inline_single_uses(groups, em, stocks_from):
                     later[hit[0]] = later[hit[0]].replace(ref, f"({m.group(2)})")
                     item.clear()
                 break
-    return [[item] for item in items if item]
+    return [item for item in items if item]
+
+
+def _label(spec, v, env):
+    """The label of ``v``'s per-label dimension at ``env`` (``None``: one equation for all)."""
+    return spec.labels[v.by].labels[env[v.by]] if v.by else None
 
 
 def _loop(lines, body, indent):
@@ -343,68 +341,46 @@ def _loop(lines, body, indent):
         lines.append(f"{pad}    {stmt}")
 
 
-def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
+def generate(spec: ModelSpec) -> str:
     """The kernel module's Python source for ``spec``.
 
-    ``loops`` says how a month's equations are split into loops over the
-    block's draws: ``"fused"`` (one loop, every value a local variable that
-    LLVM keeps in a register; only what outlives the month is stored),
-    ``"variable"`` (a loop per variable, values in the block's state rows) or
-    ``"element"`` (a loop per label combination).  Every way gives the same
-    bits; ``benchmarks/bench_model_file.py`` times them.
+    Each label combination of each equation is one short loop over the block's
+    draws (short loops vectorise; one loop for the whole month, with locals,
+    was 3.1x slower, one loop per variable 2.6x: ``docs/performance.md``).
     """
-    fused = loops == "fused"
-    em = _Emitter(spec, fused)
-    groups: list[list[str]] = []   # the statements of each loop (split further for "element")
-
-    def ref(kind, r):
-        return {"x": f"st[{r}, j]", "s": f"st[{r}, j]", "o": f"ob[{r}, j]"}[kind] if not fused else f"{kind}{r}"
-
-    if fused:  # the stocks' levels at the start of the month, into registers
-        groups.append([f"s{em.rows[v.name] + k} = st[{em.rows[v.name] + k}, j]" for v in spec.stocks.values()
-                       for k in range(em._size(v.dims))])
+    em = _Emitter(spec)
+    loops: list[list[str]] = []   # the statements of each loop over the block's draws
     # 3. flows and auxiliaries
     for v in spec.flows.values():
-        g = []
         for env in spec.elements(v.dims):
             pre: list[str] = []
-            lb = spec.labels[v.by].labels[env[v.by]] if v.by else None
-            code = em.emit(v.equation_for(lb), env, pre, "flow")
+            code = em.emit(v.equation_for(_label(spec, v, env)), env, pre, "flow")
             stmts = em.assign(v.name, spec.flat(v.dims, env), code, pre)
             if stmts:
-                g.append(stmts)
-        groups.append(g)
-    # 4. stocks: every change from the start-of-month levels, then the new levels (staged only when a
-    #    stock's change reads a stock itself, which must then still see the start-of-month level)
-    stocks_from = sum(len(g) for g in groups)  # items from here on run after the stocks are updated
-    in_place = not fused and not any(r in spec.stocks for v in spec.stocks.values() for _, t in v.terms
-                                     for r in _refs(t))
+                loops.append(stmts)
+    # 4. stocks: every change from the start-of-month levels; in place unless a stock's change
+    #    reads a stock, which must then still see the start-of-month level (staged rows)
+    stocks_from = len(loops)  # loops from here on run after the stocks are updated
+    in_place = not any(r in spec.stocks for v in spec.stocks.values() for _, t in v.terms for r in _refs(t))
     staged = []
     for v in spec.stocks.values():
-        g = []
         for env in spec.elements(v.dims):
             pre: list[str] = []
             r = em.rows[v.name] + spec.flat(v.dims, env)
-            new = ref("s", r)
+            new = f"st[{r}, j]"
             for sign, term in v.terms:
                 new = f"({new} {'+' if sign > 0 else '-'} {em.emit(term, env, pre, 'flow')})"
-            if in_place:
-                g.append(pre + [f"st[{r}, j] = {new}"])
-                continue
-            stage = f"n{r}" if fused else f"st[{em._alloc(1)}, j]"
-            g.append(pre + [f"{stage} = {new}"])
-            staged.append((r, stage))
-        groups.append(g)
-    groups.append([[f"s{r} = {stage}", f"st[{r}, j] = s{r}"] if fused else [f"st[{r}, j] = {stage}"]
-                   for r, stage in staged])
+            target = f"st[{r}, j]" if in_place else f"st[{em._alloc(1)}, j]"
+            loops.append(pre + [f"{target} = {new}"])
+            if not in_place:
+                staged.append((r, target))
+    loops += [[f"st[{r}, j] = {stage}"] for r, stage in staged]
     # 5. outputs
     for name in spec.output_order:
         v = spec.outputs[name]
-        g = []
         for env in spec.elements(v.dims):
             pre = []
-            lb = spec.labels[v.by].labels[env[v.by]] if v.by else None
-            code = em.emit(v.equation_for(lb), env, pre, "output")
+            code = em.emit(v.equation_for(_label(spec, v, env)), env, pre, "output")
             r = em.out_first[name] + spec.flat(v.dims, env)
             if v.calendar_year:
                 y = em._alloc(1)
@@ -412,42 +388,27 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
                 pre.append(f"st[{y}, j] = st[{y}, j] + {code}")
                 code = f"st[{y}, j]"
             same = _STATE_ROW.match(code)
-            if same and not pre and not fused and int(same.group(1)) not in em.prev_rows.values():
+            if same and not pre and int(same.group(1)) not in em.prev_rows.values():
                 # the chunk is written from that row, which keeps its value to the month's end: no copy
                 em.out_alias[r] = int(same.group(1))
                 continue
-            g.append(pre + ([f"o{r} = {code}", f"ob[{r}, j] = o{r}"] if fused else [f"ob[{r}, j] = {code}"]))
-        groups.append(g)
+            loops.append(pre + [f"ob[{r}, j] = {code}"])
     # 6. prev()
-    init, remember = [], []
+    init = []
     for (name, flat), r in em.prev_rows.items():
-        first, env = em.prev_init[(name, flat)]
+        first, _ = em.prev_init[(name, flat)]
         v = spec.variable(name)
-        if v is not None:
-            env = {d: e for d, e in zip(v.dims, np.unravel_index(flat, spec.shape(v.dims)))} if v.dims else {}
-            env = {d: int(x) for d, x in env.items()}
-        remember.append([f"st[{r}, j] = {em.var_ref(name, env, 'output')}"])
+        env = dict(zip(v.dims, em._unflat(name, flat))) if v is not None else {}
+        loops.append([f"st[{r}, j] = {em.var_ref(name, env, 'output')}"])
         init.append(f"st[{r}, j] = {em.emit(first, {}, [], 'initial') if first is not None else '0.0'}")
-    groups.append(remember)
     init = em.hoisted_init + init
-    if not fused:
-        groups = _inline_single_uses(groups, em, stocks_from)
     month: list[str] = []
-    if fused:
-        _loop(month, [stmt for g in groups for item in g for stmt in (item if isinstance(item, list) else [item])], 8)
-    else:
-        for g in groups:
-            items = [item if isinstance(item, list) else [item] for item in g]
-            if loops == "variable" and items:
-                _loop(month, [stmt for item in items for stmt in item], 8)
-            else:
-                for item in items:
-                    _loop(month, item, 8)
+    for body in _inline_single_uses(loops, em, stocks_from):
+        _loop(month, body, 4)
     # stock initial values
     for v in spec.stocks.values():
         for env in spec.elements(v.dims):
-            lb = spec.labels[v.by].labels[env[v.by]] if v.by else None
-            code = em.emit(v.equation_for(lb), env, [], "initial")
+            code = em.emit(v.equation_for(_label(spec, v, env)), env, [], "initial")
             init.append(f"st[{em.rows[v.name] + spec.flat(v.dims, env)}, j] = {code}")
     restart = [f"st[{r}, j] = 0.0" for r in em.ytd_rows]
     src = [
@@ -456,7 +417,7 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
         "import numpy as np",
         "from numba import prange",
         "from dieroll._jit import kernel",
-        "from dieroll._months import by_draw, fill_share, paths_month, spread_share, window_share",
+        "from dieroll._months import by_draw, paths_month",
         "from dieroll._stream import store_fence, stream8",
         "",
         f"N_SERIES = {em.n_series}",
@@ -484,8 +445,7 @@ def generate(spec: ModelSpec, loops: str = LOOPS) -> str:
     if restart:
         src.append("    if t == 0 or a % 12 == 0:")
         _loop(src, restart, 8)
-    src.append("    if True:")
-    src += month or ["        pass"]
+    src += month
     src += _BLOCK_SOURCE.splitlines()
     return "\n".join(src) + "\n"
 
