@@ -1,10 +1,13 @@
 """Model files: the generated China kernel against the hand-wired one, compile time, and a small model.
 
 1. The China model's kernel generated from ``src/dieroll/models/china.toml`` vs the
-   hand-wired kernel (``dieroll.model``), on the same sampled chunk of the baseline
-   (6,144 draws, float32, streaming stores as in runs), timed alternately in one
-   process: us per draw, min and median, and the ratio of the minima.  Both give
-   the same bits (checked here too).
+   hand-wired kernel it replaced (``dieroll.model``, deleted after commit
+   ``HAND_COMMIT``; checked out from git into a temporary worktree), on the same
+   sampled chunk of the baseline (6,144 draws, float32, streaming stores as in
+   runs).  Each kernel runs in its own process; the processes alternate, ``--rounds``
+   of each, and each times ``--repeats`` calls after a warm-up: us per draw, the
+   minimum and median over all calls, and the ratio of the minima.  The two
+   chunks' bits are compared too.
 2. Cold compile: a fresh process with an empty numba cache builds the China file
    model and runs one chunk; the same process then runs it again (cached code).
 3. A small model (smuggling-cases, 48 months): ``dieroll.run`` end to end
@@ -12,7 +15,7 @@
    the way an analyst would (numpy Generator samplers, whole-array months,
    ``np.percentile``), in the same process: draws per second.
 
-    python benchmarks/bench_model_file.py [--repeats 7] [--small-draws 1e6] [--no-cold]
+    python benchmarks/bench_model_file.py [--rounds 4] [--repeats 5] [--small-draws 1e6] [--no-cold]
 """
 from __future__ import annotations
 
@@ -25,41 +28,72 @@ import time
 
 import numpy as np
 
-from _common import median_time, native_draw
-import dieroll
-from dieroll._stream import aligned_empty
-from dieroll.engine.layout import build_layout
-from dieroll.engine.simulate import sample_inputs
-from dieroll.model import MODEL
-from dieroll.modelfile import load_model
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: The last commit whose runs used the hand-wired kernel (``src/dieroll/model/``) by default,
+#: before the switch to the China model file.
+HAND_COMMIT = "90deb592898de1b17032cd6af7dcb5195a6524c4"
+N_DRAWS = 6144
 
 
-def kernels(repeats):
-    prior = dieroll.load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
-    fm = load_model("china")
-    lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
-    n = 6144
-    sc, _, kn = sample_inputs(lay, 1, 0, n)
+def worker(kind, repeats, save):
+    """In this process: time the ``kind`` kernel ("file" or "hand") of the dieroll imported
+    from ``sys.path``; print one line of us-per-draw figures; save the chunk to ``save``."""
+    import dieroll
+    from dieroll._stream import aligned_empty
+    from dieroll.engine.layout import build_layout
+    from dieroll.engine.simulate import sample_inputs
+    if kind == "hand":
+        from dieroll.model import MODEL as model
+    else:
+        from dieroll.modelfile import load_model
+        model = load_model("china")
+    prior = dieroll.load_priors(os.path.join(ROOT, "priors", "baseline.toml"), catalog=model.inputs)
+    lay = build_layout(prior, model.scalar_names, model.path_names)
+    sc, _, kn = sample_inputs(lay, 1, 0, N_DRAWS)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
-    a = aligned_empty((MODEL.n_series, prior.run.n_steps, n), np.float32)
-    b = aligned_empty((MODEL.n_series, prior.run.n_steps, n), np.float32)
-    MODEL.run_chunk(lay, sc, kn, abs0, a)
-    t0 = time.perf_counter()
-    fm.run_chunk(lay, sc, kn, abs0, b)
-    first = time.perf_counter() - t0
-    res = {"hand-wired": [], "model file": []}
+    out = aligned_empty((model.n_series, prior.run.n_steps, N_DRAWS), np.float32)
+    model.run_chunk(lay, sc, kn, abs0, out)  # compile or load, warm up
+    times = []
     for _ in range(repeats):
-        for name, m, out in (("hand-wired", MODEL, a), ("model file", fm, b)):
-            t0 = time.perf_counter()
-            m.run_chunk(lay, sc, kn, abs0, out)
-            res[name].append((time.perf_counter() - t0) / n * 1e6)
-    print(f"China kernel, chunks of {n:,} baseline draws, {repeats} alternating repeats "
-          f"(first call of the file kernel {first:.1f} s, compile or cache load)")
+        t0 = time.perf_counter()
+        model.run_chunk(lay, sc, kn, abs0, out)
+        times.append((time.perf_counter() - t0) / N_DRAWS * 1e6)
+    np.save(save, out)
+    print(" ".join(f"{t:.4f}" for t in times))
+
+
+def _spawn(kind, src, repeats, save):
+    code = (f"import sys; sys.path[:0] = [{src!r}, {os.path.join(ROOT, 'benchmarks')!r}]; "
+            f"import bench_model_file as b; b.worker({kind!r}, {repeats}, {save!r})")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env=dict(os.environ, PYTHONPATH=src))
+    if out.returncode:
+        raise SystemExit(f"{kind} kernel worker failed:\n{out.stderr[-3000:]}")
+    return [float(x) for x in out.stdout.split()[-repeats:]]
+
+
+def kernels(rounds, repeats, hand_commit):
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = os.path.join(tmp, "hand")
+        subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "--quiet", tree, hand_commit], check=True)
+        try:
+            srcs = {"hand-wired": os.path.join(tree, "src"), "model file": os.path.join(ROOT, "src")}
+            kinds = {"hand-wired": "hand", "model file": "file"}
+            res = {name: [] for name in srcs}
+            saves = {name: os.path.join(tmp, f"{kinds[name]}.npy") for name in srcs}
+            for _ in range(rounds):
+                for name in srcs:
+                    res[name] += _spawn(kinds[name], srcs[name], repeats, saves[name])
+            same = np.array_equal(np.load(saves["hand-wired"]), np.load(saves["model file"]))
+        finally:
+            subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", tree], check=False)
+    print(f"China kernel, chunks of {N_DRAWS:,} baseline draws; the hand-wired kernel from {hand_commit[:10]}; "
+          f"{rounds} alternating processes of each, {repeats} calls each after a warm-up")
     for name, v in res.items():
         print(f"  {name:11} {min(v):.2f} us/draw min, {sorted(v)[len(v) // 2]:.2f} median")
-    print(f"  ratio of minima {min(res['model file']) / min(res['hand-wired']):.2f}; same bits: {np.array_equal(a, b)}")
+    print(f"  ratio of minima {min(res['model file']) / min(res['hand-wired']):.2f}, of medians "
+          f"{sorted(res['model file'])[len(res['model file']) // 2] / sorted(res['hand-wired'])[len(res['hand-wired']) // 2]:.2f}; "
+          f"same bits: {same}")
 
 
 def cold():
@@ -80,6 +114,9 @@ def cold():
 
 
 def small(draws, repeats):
+    import dieroll
+    from _common import median_time, native_draw
+    from dieroll.modelfile import load_model
     path = os.path.join(ROOT, "priors", "examples", "smuggling-cases.toml")
     prior = dieroll.load_priors(path, catalog=load_model("smuggling-cases").inputs)
     dieroll.run(path, draws=10_000)  # compile or load
@@ -127,12 +164,16 @@ def small(draws, repeats):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=4, help="processes of each kernel, alternated")
+    ap.add_argument("--repeats", type=int, default=5, help="timed calls in each process")
+    ap.add_argument("--hand-commit", default=HAND_COMMIT, help="the commit whose dieroll.model is timed")
     ap.add_argument("--small-draws", type=float, default=1e6)
     ap.add_argument("--no-cold", action="store_true")
+    ap.add_argument("--no-small", action="store_true")
     a = ap.parse_args()
-    kernels(a.repeats)
-    small(int(a.small_draws), 3)
+    kernels(a.rounds, a.repeats, a.hand_commit)
+    if not a.no_small:
+        small(int(a.small_draws), 3)
     if not a.no_cold:
         cold()
 

@@ -10,7 +10,6 @@ from .api import Result, cluster, load_priors, reweight, run, run_to_folder
 from .analysis import disputes, sensitivity, sweep
 from .engine.simulate import evaluate, simulate
 from .store import Run, clean, leftovers, list_runs, open_run
-from .model import MODEL
 from . import export, plot, published
 from .report import build_report, write_report
 
@@ -28,3 +27,12 @@ __all__ = [
     # errors
     "DierollError", "PriorsError", "Problem", "RunError", "RunStoreError", "Interrupted",
 ]
+
+
+def __getattr__(name):
+    # ``dieroll.MODEL``: the packaged China model file, checked and built at first use
+    # (importing dieroll does not import the units library)
+    if name == "MODEL":
+        from .modelfile import default_model
+        return default_model()
+    raise AttributeError(f"module 'dieroll' has no attribute {name!r}")

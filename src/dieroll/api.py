@@ -20,13 +20,13 @@ _CHINA = object()
 
 
 def load_priors(path, *, catalog=_CHINA) -> PriorSet:
-    """:func:`dieroll.priors.load_priors` against the China model's inputs
-    (:data:`dieroll.MODEL`) unless ``catalog`` names another model's, or is ``None``
-    to accept any quantity names.  Raises :class:`~dieroll.errors.PriorsError`."""
+    """:func:`dieroll.priors.load_priors` against the inputs of the model the file names in
+    ``[run] model`` (else the packaged China model, :data:`dieroll.MODEL`), unless ``catalog``
+    names another model's, or is ``None`` to accept any quantity names.  Raises
+    :class:`~dieroll.errors.PriorsError` (or :class:`~dieroll.errors.ModelError` for the model)."""
     from .priors import load_priors as load
     if catalog is _CHINA:
-        from .model import MODEL
-        catalog = MODEL.inputs
+        catalog = _model(None, path).inputs
     return load(path, catalog=catalog)
 
 
@@ -79,11 +79,11 @@ def _model(model, priors=None):
         if ref is not None:
             from .modelfile import load_model
             return load_model(*ref)
-    elif isinstance(priors, PriorSet) and priors.run.model:
-        from .modelfile import load_model
-        return load_model(priors.run.model, os.path.dirname(os.path.abspath(priors.path)))
-    from .model import MODEL
-    return MODEL
+    elif isinstance(priors, PriorSet):
+        from .modelfile import model_for
+        return model_for(priors)
+    from .modelfile import default_model
+    return default_model()
 
 
 def _prepared(priors, model, weights=(), sets=()) -> PriorSet:

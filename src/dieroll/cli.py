@@ -83,27 +83,18 @@ def _default_at(dates) -> str:
 
 
 def cmd_describe(args) -> int:
-    if args.graph and not args.model:
-        raise DierollError("--graph draws a model file: give one, e.g. dieroll describe china --graph china.svg")
-    if args.model:
-        from .modelfile import check_file, describe_markdown
-        spec = check_file(args.model)
-        if args.graph:
-            from .modelfile import write_diagram
-            write_diagram(spec, args.graph)
-            print(f"wrote {args.graph}: the stock-and-flow diagram of {spec.name}")
-            return 0
-        if args.markdown:
-            print(describe_markdown(spec))
-            return 0
-        model_name, where = spec.name, f"model file {spec.files[0]} (sha256 {spec.sha256[:12]})"
-        inputs, outputs = spec.inputs, _file_outputs(spec)
-    else:
-        if args.markdown:
-            raise DierollError("--markdown describes a model file: give one, e.g. dieroll describe smuggling-cases "
-                               "--markdown")
-        from .model import MODEL
-        model_name, where, inputs, outputs = MODEL.name, "built in (dieroll.model)", MODEL.inputs, MODEL.outputs
+    from .modelfile import DEFAULT_MODEL, check_file, describe_markdown
+    spec = check_file(args.model or DEFAULT_MODEL)
+    if args.graph:
+        from .modelfile import write_diagram
+        write_diagram(spec, args.graph)
+        print(f"wrote {args.graph}: the stock-and-flow diagram of {spec.name}")
+        return 0
+    if args.markdown:
+        print(describe_markdown(spec))
+        return 0
+    model_name, where = spec.name, f"model file {spec.files[0]} (sha256 {spec.sha256[:12]})"
+    inputs, outputs = spec.inputs, _file_outputs(spec)
     from .modelfile import packaged_models
     print(f"Model {model_name}: {where}; packaged model files: "
           + ", ".join(f"{n} ({p})" for n, p in packaged_models().items()))
@@ -451,7 +442,7 @@ def _model_words(attrs) -> str:
     """A run's model in words: its name, and its file's hash for a model file."""
     name = str(attrs.get("model", "?"))
     sha = str(attrs.get("model_sha256", ""))
-    return f"model {name} (sha256 {sha[:12]})" if sha else f"model {name} (built in)"
+    return f"model {name} (sha256 {sha[:12]})" if sha else f"model {name} (hand-wired, before models were files)"
 
 
 def cmd_compare(args) -> int:
@@ -739,11 +730,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
     d = _sub(sub, "describe", "list every quantity the model reads and every output",
              "The model's inputs (name, units, channel, scalar or path, allowed values) and outputs with their "
-             "label dimensions; with a model file (or a packaged model's name), --markdown writes every equation "
-             "with its units and source.",
+             "label dimensions; --markdown writes every equation with its units and source, --graph draws the "
+             "stock-and-flow diagram.",
              ["dieroll describe", "dieroll describe smuggling-cases --markdown", "dieroll describe my-model.toml",
               "dieroll describe china --graph china.svg"])
-    d.add_argument("model", nargs="?", help="a packaged model's name or a model file (default: the China model)")
+    d.add_argument("model", nargs="?", help="a packaged model's name or a model file (default: china, the packaged "
+                   "China model)")
     d.add_argument("--markdown", action="store_true", help="every equation with units and sources, as Markdown (default: the table of inputs and outputs)")
     d.add_argument("--graph", metavar="FILE", help="write the stock-and-flow diagram to FILE (.svg or .png, drawn "
                    "by Graphviz's dot; .dot for the DOT text; default: no diagram)")

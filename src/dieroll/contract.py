@@ -27,7 +27,7 @@ class OutputContract:
 
     Examples
     --------
-    >>> from dieroll.model import MODEL
+    >>> from dieroll import MODEL
     >>> c = MODEL.contract
     >>> c.row("china_total", metric="training") == c.first("china_total") + 1
     True

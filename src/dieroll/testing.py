@@ -21,7 +21,8 @@ def assert_run_schema(run, model=None) -> None:
     :mod:`dieroll.store.draws`, for ``model`` (default: the China model): every
     series of the model's output contract is present with its labels."""
     if model is None:
-        from .model import MODEL as model
+        from .modelfile import default_model
+        model = default_model()
     from .store import open_run
     if isinstance(run, (str, os.PathLike)):
         try:

@@ -42,7 +42,7 @@ def test_arbitrary_documents_raise_only_priors_errors(doc, with_model):
     except (TypeError, ValueError):
         return
     if with_model:
-        from dieroll.model import MODEL
+        from dieroll import MODEL
         _try(text, MODEL.inputs)
     else:
         _try(text, None)

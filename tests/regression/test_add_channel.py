@@ -198,7 +198,7 @@ def test_year_flows_are_summarised_at_each_year_end_and_the_last_month():
 
     from dieroll import load_priors
     from dieroll.engine.simulate import summarised_rows
-    from dieroll.model import MODEL
+    from dieroll import MODEL
 
     from ..conftest import BASELINE
     prior = load_priors(BASELINE)

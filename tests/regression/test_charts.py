@@ -111,7 +111,8 @@ def test_hist_stacked_by_claim(run):
 
 
 def test_channels_and_analysis_charts(run):
-    from dieroll.model import CHANNELS
+    from dieroll import MODEL
+    CHANNELS = MODEL.labels["channel"]
     fig = plot.channels_figure(run.summary, command="c")
     assert len(fig.axes[0].get_legend().get_texts()) == len(CHANNELS) + 1  # and the total's median
     plt.close(fig)

@@ -34,7 +34,7 @@ def test_check_lists_problems_exits_2_without_traceback():
 def test_describe_lists_inputs_and_outputs():
     r = run("describe")
     assert r.returncode == 0
-    from dieroll.model import MODEL
+    from dieroll import MODEL
     for name in MODEL.inputs:
         assert name in r.stdout
     for o in MODEL.outputs:

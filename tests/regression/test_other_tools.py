@@ -32,7 +32,7 @@ def test_counts_become_one_and_rates_per_month():
 
 
 def test_every_unit_in_the_run_files_is_cf_and_keeps_what_it_counts(small_run):
-    from dieroll.model import MODEL
+    from dieroll import MODEL
     run = open_run(small_run)
     allowed = {"1", "month-1", "year-1", "year", "month"}
     for o in MODEL.outputs:

@@ -6,17 +6,20 @@ import numpy as np
 import pytest
 
 from dieroll.engine.simulate import evaluate, simulate
-from dieroll.model.seeds import SEED_MODEL
 from dieroll import load_priors
+from dieroll.modelfile import load_model
 
 from ..conftest import ROOT
 
 SEEDS = os.path.join(ROOT, "benchmarks", "seed-arithmetic.toml")
+SEED_MODEL = load_model("seed-arithmetic")
 
 
 @pytest.fixture(scope="module")
 def seed_priors():
-    return load_priors(SEEDS, catalog=SEED_MODEL.inputs)
+    prior = load_priors(SEEDS)  # its [run] model names the seed-arithmetic model
+    assert prior.run.model == "seed-arithmetic"
+    return prior
 
 
 def _all(sim):
@@ -76,7 +79,7 @@ def test_scenarios_share_random_numbers(baseline):
     ft = baseline.with_weights({"smic_yield": {"ft": 1, "csis": 0, "morgan_stanley": 0}})
     a = evaluate(baseline, draws=2_000)
     b = evaluate(ft, draws=2_000)
-    from dieroll.model import MODEL
+    from dieroll import MODEL
     compared = 0
     for i, n in enumerate(MODEL.scalar_names):
         if n != "smic_yield":
@@ -92,10 +95,10 @@ def test_scenarios_share_random_numbers(baseline):
 
 
 def test_seed_model_kernel_matches_its_equations_draw_by_draw(seed_priors):
-    """The seed model's blocked kernel against its docstring's sums, one draw and month at a
+    """The seed model's generated kernel against its file's sums, one draw and month at a
     time in plain Python (the path from the plain reference's interpolation)."""
     from dieroll.engine.layout import build_layout
-    from dieroll.model.reference import paths_on_grid
+    from dieroll._months import paths_on_grid
     n = 700  # two whole blocks of 256 and a partial one
     ch = evaluate(seed_priors, SEED_MODEL, draws=n, first=123)
     layout = build_layout(seed_priors, SEED_MODEL.scalar_names, SEED_MODEL.path_names)

@@ -69,7 +69,8 @@ def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
     ones (200 draws: three blocks of 64 and a last block of 8)."""
     from dieroll.engine.layout import build_layout
     from dieroll.engine.simulate import sample_inputs
-    from dieroll.model import MODEL, _kernel
+    from dieroll import MODEL
+    kernel = MODEL.run_chunk.module  # the generated module of the China model file
     layout = build_layout(baseline, MODEL.scalar_names, MODEL.path_names)
     sc, _, kn = sample_inputs(layout, 11, 1_000, n)
     T = baseline.run.n_steps
@@ -77,9 +78,9 @@ def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
     for stream in (True, False):
         out = aligned_empty((MODEL.n_series, T, n), np.float32)
         out[:] = np.nan
-        _kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
-                          layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream,
-                          np.ones((MODEL.n_series, T), np.bool_))
+        kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
+                         layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream,
+                         np.ones((MODEL.n_series, T), np.bool_))
         outs.append(out)
     assert np.isfinite(outs[0]).all()
     assert np.array_equal(outs[0].view(np.uint32), outs[1].view(np.uint32))
@@ -91,7 +92,7 @@ def test_model_writes_the_rows_needed_and_leaves_the_others(baseline, n):
     bits of a full write and leaves every other row as it was, streamed or not."""
     from dieroll.engine.layout import build_layout
     from dieroll.engine.simulate import sample_inputs, summarised_rows
-    from dieroll.model import MODEL
+    from dieroll import MODEL
     layout = build_layout(baseline, MODEL.scalar_names, MODEL.path_names)
     sc, _, kn = sample_inputs(layout, 11, 1_000, n)
     needed = summarised_rows(MODEL, baseline)

@@ -78,7 +78,8 @@ def warm() -> str:
     """Import dieroll's engine and model in this worker (their kernels load from the
     on-disk cache at first call) before any task is timed; returns the pid."""
     from . import simulate  # noqa: F401
-    from ..model import MODEL  # noqa: F401
+    from ..modelfile import default_model
+    default_model()
     return str(os.getpid())
 
 

@@ -184,7 +184,8 @@ def evaluate(prior: PriorSet, model: Model | None = None, *, draws: int = 1, fir
     kernel as it writes them).
     """
     if model is None:
-        from ..model import MODEL as model
+        from ..modelfile import model_for
+        model = model_for(prior)
     seed = prior.run.seed if seed is None else int(seed)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
@@ -287,7 +288,8 @@ def simulate(prior: PriorSet, model: Model | None = None, *, draws: int | None =
     Simulation
     """
     if model is None:
-        from ..model import MODEL as model
+        from ..modelfile import model_for
+        model = model_for(prior)
     N = prior.run.draws if draws is None else int(draws)
     seed = prior.run.seed if seed is None else int(seed)
     if not 1 <= N <= 10**10:

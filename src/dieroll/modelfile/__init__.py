@@ -15,12 +15,13 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import os
 
 from ..catalog import Model, OutputSpec
 from ..errors import ModelError, Problem
 from .check import check_model
-from .codegen import CompiledKernel, generate
+from .codegen import CompiledKernel, generate_with_identical
 from .describe import markdown as describe_markdown
 from .diagram import dot as diagram_dot
 from .diagram import render as render_diagram
@@ -28,7 +29,7 @@ from .diagram import write as write_diagram
 from .source import packaged_models, resolve_model, resolve_model_path
 from .spec import ModelSpec
 
-__all__ = ["load_model", "check_file", "build", "build_outputs", "describe_markdown", "diagram_dot", "render_diagram",
+__all__ = ["load_model", "default_model", "DEFAULT_MODEL", "check_file", "check_text", "model_for", "build", "build_outputs", "describe_markdown", "diagram_dot", "render_diagram",
            "write_diagram",
            "packaged_models", "resolve_model_path", "ModelSpec"]
 
@@ -66,11 +67,44 @@ def build(spec: ModelSpec) -> Model:
     outputs = build_outputs(spec)
     labels = {d: {lb: (ls.titles.get(lb, lb), ls.colours.get(lb)) for lb in ls.labels}
               for d, ls in spec.labels.items()}
-    return Model(name=spec.name, inputs=dict(spec.inputs), outputs=outputs,
-                 run_chunk=CompiledKernel(generate(spec)), partial_chunks=True, labels=labels,
+    source, identical = generate_with_identical(spec)
+    return Model(name=spec.name, inputs=dict(spec.inputs), outputs=outputs, identical=identical,
+                 run_chunk=CompiledKernel(source), partial_chunks=True, labels=labels,
                  text=spec.text, sha256=spec.sha256, source=os.path.relpath(spec.files[0]) if spec.files else "")
 
 
 def load_model(ref: str, base_dir: str | None = None) -> Model:
     """Check and build a model: ``load_model("smuggling-cases")`` or ``load_model("my.toml")``."""
     return build(check_file(ref, base_dir))
+
+
+DEFAULT_MODEL = "china"
+"""The packaged model a run uses when neither the call nor the priors name one."""
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> Model:
+    """The packaged China model (:data:`DEFAULT_MODEL`), checked and built once per process."""
+    return load_model(DEFAULT_MODEL)
+
+
+def model_for(prior) -> Model:
+    """The model a :class:`~dieroll.priors.PriorSet` names in ``[run] model`` (a packaged
+    model, or a path relative to the priors file), else :func:`default_model`."""
+    ref = getattr(prior.run, "model", None)
+    if not ref:
+        return default_model()
+    path = getattr(prior, "path", None)
+    return load_model(ref, os.path.dirname(os.path.abspath(path)) if path else None)
+
+
+def check_text(text: str, name: str = "model.toml") -> ModelSpec:
+    """Check a resolved model's text, as a run stores it (``model_text``); ``name`` is the
+    file name its problems are reported against."""
+    import tomllib
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError([Problem(name, "", f"not valid TOML: {exc}")]) from None
+    from .source import MergedModel
+    return check_model(MergedModel(data=data, files=[name]))

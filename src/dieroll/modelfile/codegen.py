@@ -334,6 +334,12 @@ def _label(spec, v, env):
     return spec.labels[v.by].labels[env[v.by]] if v.by else None
 
 
+def _series_name(spec, name, env):
+    """A series as :meth:`dieroll.contract.OutputContract.where` reads it."""
+    labels = ", ".join(f"{d}={spec.labels[d].labels[k]}" for d, k in env.items())
+    return f"{name}[{labels}]" if labels else name
+
+
 def _loop(lines, body, indent):
     pad = " " * indent
     lines.append(f"{pad}for j in range(nb):")
@@ -342,7 +348,15 @@ def _loop(lines, body, indent):
 
 
 def generate(spec: ModelSpec) -> str:
-    """The kernel module's Python source for ``spec``.
+    """The kernel module's Python source for ``spec`` (:func:`generate_with_identical`'s first half)."""
+    return generate_with_identical(spec)[0]
+
+
+def generate_with_identical(spec: ModelSpec) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The kernel module's Python source for ``spec``, and the output series equal by
+    construction (:attr:`Model.identical <dieroll.catalog.Model.identical>`): those written
+    from one state row, or by the same code from the same values.  The reducers count one
+    of each such pair, and every chunk checks the pair bit for bit.
 
     Each label combination of each equation is one short loop over the block's
     draws (short loops vectorise; one loop for the whole month, with locals,
@@ -376,18 +390,27 @@ def generate(spec: ModelSpec) -> str:
                 staged.append((r, target))
     loops += [[f"st[{r}, j] = {stage}"] for r, stage in staged]
     # 5. outputs
+    value_of: dict[tuple, str] = {}   # how an output's value is made -> the first series made so
+    identical = []
     for name in spec.output_order:
         v = spec.outputs[name]
         for env in spec.elements(v.dims):
             pre = []
             code = em.emit(v.equation_for(_label(spec, v, env)), env, pre, "output")
             r = em.out_first[name] + spec.flat(v.dims, env)
+            key = None if pre else (v.calendar_year, code)
             if v.calendar_year:
                 y = em._alloc(1)
                 em.ytd_rows.append(y)
                 pre.append(f"st[{y}, j] = st[{y}, j] + {code}")
                 code = f"st[{y}, j]"
             same = _STATE_ROW.match(code)
+            series = _series_name(spec, name, env)
+            if key is not None:
+                if key in value_of:
+                    identical.append((series, value_of[key]))
+                else:
+                    value_of[key] = series
             if same and not pre and int(same.group(1)) not in em.prev_rows.values():
                 # the chunk is written from that row, which keeps its value to the month's end: no copy
                 em.out_alias[r] = int(same.group(1))
@@ -447,7 +470,7 @@ def generate(spec: ModelSpec) -> str:
         _loop(src, restart, 8)
     src += month
     src += _BLOCK_SOURCE.splitlines()
-    return "\n".join(src) + "\n"
+    return "\n".join(src) + "\n", tuple(identical)
 
 
 _BLOCK_SOURCE = '''

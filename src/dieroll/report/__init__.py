@@ -257,8 +257,8 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     run_path = getattr(run, "path", "RUN")
     if prior is None:
         path = os.path.join(run_path, "priors.toml")
-        from ..model import MODEL
-        prior = load_priors(path, catalog=MODEL.inputs if a.get("model") == MODEL.name else None)
+        spec = _run_model(a)
+        prior = load_priors(path, catalog=spec.inputs if spec is not None else None)
     times, rows = headline_rows(ds, fmt=html_num)
     groups = _charts(ds, run_path, published)
     pub_rows = None
@@ -332,3 +332,17 @@ def write_report(run, path: str | None = None, *, force: bool = False, **kwargs)
             fh.write(page)
 
     return replace_file(path, write, force=force)
+
+
+def _run_model(attrs):
+    """The checked model a run recorded (its resolved text), or ``None`` for a run made before
+    models were files (or whose recorded text no longer checks)."""
+    text = attrs.get("model_text")
+    if not text:
+        return None
+    from ..errors import ModelError
+    from ..modelfile import check_text
+    try:
+        return check_text(str(text), str(attrs.get("model_file") or "model.toml"))
+    except ModelError:
+        return None
