@@ -15,7 +15,9 @@ import time
 
 from _common import median_time
 import dieroll
-from dieroll.model.seeds import SEED_MODEL
+from dieroll.modelfile import load_model
+
+SEED_MODEL = load_model("seed-arithmetic")
 from dieroll import load_priors
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -50,7 +50,7 @@ def main():
     ap.add_argument("--gib", type=float, default=1.0, help="array size in GiB (default 1)")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    from dieroll.model import MODEL
+    from dieroll import MODEL
     from dieroll import load_priors
     T = load_priors(os.path.join(ROOT, "priors", "baseline.toml")).run.n_steps
     per_draw = MODEL.n_series * T * 4

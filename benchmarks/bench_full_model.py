@@ -5,8 +5,9 @@ dieroll vs a plain-numpy implementation in the same process: a numpy Generator
 with its own samplers (``rng.beta``, ``rng.lognormal``, ``rng.normal``, ...;
 SciPy ``ppf`` only for truncated and metalog, which have none — the script
 prints the count of each), chunked arrays, the model vectorised over draws with a loop
-over months (``dieroll.model.reference``, written plainly for the tests, with
-each month's draws contiguous), and ``np.percentile`` for the quantiles of every
+over months (``numpy_china.py``, once the hand-wired kernel's test reference,
+with each month's draws contiguous; checked here against the model file's
+kernel before it is timed), and ``np.percentile`` for the quantiles of every
 series at every month a run summarises (a calendar-year flow at its year ends
 only, as dieroll: :func:`dieroll.engine.simulate.summarised_rows`).  The chunk of 10,000 draws is the fastest of those tried
 (5,000 to 100,000: 22.5 us per draw for the model at 10,000, 108 at 100,000,
@@ -28,9 +29,8 @@ import time
 from _common import median_time, numpy_sample, numpy_sample_native, peak_rss_mib
 from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate, summarised_rows
-from dieroll.model import MODEL
-from dieroll.model.reference import reference_outputs
-from dieroll import load_priors
+from dieroll import MODEL, load_priors
+from numpy_china import reference_outputs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBS = [5, 10, 25, 50, 75, 90, 95]
@@ -70,6 +70,20 @@ def numpy_reference(prior, n, chunk=10_000, seed=1, sampler="native", used=None,
     return q, mean
 
 
+def agree(prior, n=500):
+    """Stop unless the numpy version agrees with the model file's kernel on ``n`` baseline
+    draws (to 1e-9 of each value or of 1: the two interpolate paths in different ways)."""
+    from dieroll.engine.simulate import evaluate
+    ch = evaluate(prior, draws=n)
+    lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
+    ref = reference_outputs(lay, ch.scalars, ch.knots, prior.run.start.year * 12 + prior.run.start.month - 1)
+    bad = np.abs(ch.out - ref) > 1e-9 * np.maximum(np.abs(ref), 1.0)
+    if bad.any():
+        raise SystemExit("the numpy version disagrees with the model file: "
+                         + ", ".join(sorted({MODEL.contract.where(int(r)) for r in np.argwhere(bad)[:, 0]})[:5]))
+    print(f"numpy version agrees with the model file's kernel on {n} draws (1e-9)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=float, default=1e6)
@@ -87,6 +101,7 @@ def main():
           f"(runs {', '.join(f'{t:.2f}' for t in all_d)}; {n / t_d:,.0f} draws/s); peak RSS {peak_rss_mib():,.0f} MiB",
           flush=True)
     if not args.only_dieroll:
+        agree(prior)
         used, phases = {}, {}
         t_n, all_n = median_time(lambda: numpy_reference(prior, n, sampler=args.sampler, used=used, phases=phases),
                                  args.numpy_repeats)

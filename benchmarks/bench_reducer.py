@@ -29,7 +29,7 @@ from dieroll.engine import simulate as S  # noqa: E402
 from dieroll.engine.layout import build_layout  # noqa: E402
 from dieroll.engine import _reduce  # noqa: E402
 from dieroll.engine.reduce import BLOCK, FOLD, PILOT, Reducer  # noqa: E402
-from dieroll.model import MODEL  # noqa: E402
+from dieroll import MODEL  # noqa: E402
 
 
 def in_cache(red, rows, first):

@@ -23,8 +23,10 @@ import numpy as np
 from _common import median_time, numpy_sample_native, peak_rss_mib
 from dieroll.engine.layout import build_layout
 from dieroll.engine.simulate import simulate
-from dieroll.model.reference import paths_on_grid
-from dieroll.model.seeds import SEED_MODEL
+from dieroll._months import paths_on_grid
+from dieroll.modelfile import load_model
+
+SEED_MODEL = load_model("seed-arithmetic")
 from dieroll import load_priors
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,20 +1,27 @@
-"""A slow, plainly written numpy version of the model's equations, for tests.
+"""The China model written by hand in plain numpy: the benchmarks' competitor.
 
-It takes the same sampled inputs as the kernel (``scalars (n, S)`` and path
-values on the time grid) and loops over months with whole-array numpy
-operations over draws.  It mirrors the channel split of the kernels (one
-function per channel below, named for the module it mirrors) but shares no
-code with them: its dates, equations and limits are written out again here.
-Output rows come from the model's contract, by name.
+What a competent analyst would write without dieroll: the same sampled inputs
+as the kernel (``scalars (n, S)`` and path values on the time grid), a loop
+over months with whole-array numpy operations over draws, one function per
+supply channel.  It was the test reference of the hand-wired kernel (then
+``dieroll.model.reference``) and shares no code with the model file
+(``src/dieroll/models/china.toml``): its dates, equations and limits are
+written out again here.  ``bench_full_model.py`` checks that it agrees with the
+file's kernel before timing it.  Declarations (input order, outputs, labels)
+come from the packaged model.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._months import paths_by_month, paths_on_grid
-from ..contract import OutputContract
-from .inputs import SCALARS
-from .outputs import CHANNELS, CONSTRAINTS, METRICS, OUTPUTS, ROUTES
+from dieroll import MODEL
+from dieroll._months import paths_by_month, paths_on_grid
+from dieroll.contract import OutputContract
+
+SCALARS = MODEL.scalar_names
+OUTPUTS = MODEL.outputs
+CHANNELS, CONSTRAINTS, METRICS, ROUTES = (tuple(MODEL.labels[d]) for d in ("channel", "constraint", "metric",
+                                                                           "route"))
 
 __all__ = ["reference_outputs", "paths_on_grid"]
 
