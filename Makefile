@@ -41,7 +41,7 @@ charts: $(STAMP)
 	$(BIN)/dieroll run priors/no-smuggling.toml --force --quiet --draws 200000
 	$(BIN)/dieroll run priors/hbm-stockpile-only.toml --force --quiet --draws 200000
 	$(BIN)/dieroll chart baseline --log --out docs/img
-	$(BIN)/dieroll chart baseline --kind channels --out docs/img
+	$(BIN)/dieroll chart baseline --kind stack --out docs/img
 	$(BIN)/dieroll chart baseline --kind exceedance --threshold 1e6 2e6 5e6 --out docs/img
 	$(BIN)/dieroll compare baseline no-smuggling hbm-stockpile-only --log --out docs/img
 	$(BIN)/dieroll disputes baseline-draws --chart

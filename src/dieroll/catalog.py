@@ -111,6 +111,11 @@ class Model:
     labels : dict
         ``{dimension: {label: (human name, colour or None)}}`` for charts and tables
         (a model file declares them).
+    label_defaults : dict
+        ``{dimension: label}``: the label charts and tables pick when not told.
+    presentation : dict
+        Summary attributes that say what charts and tables show of the model:
+        ``headline``, ``headlines`` and ``charts`` (see :mod:`dieroll.modelfile.present`).
     text, sha256, source : str
         A model built from a model file: its resolved text (after ``extends``), the
         text's SHA-256, and the file it was read from.
@@ -123,6 +128,8 @@ class Model:
     identical: tuple = ()
     partial_chunks: bool = False
     labels: dict = field(default_factory=dict)
+    label_defaults: dict = field(default_factory=dict)
+    presentation: dict = field(default_factory=dict)
     text: str = ""
     sha256: str = ""
     source: str = ""

@@ -8,6 +8,7 @@ exits with 130 and a one-line message.
 from __future__ import annotations
 
 import argparse
+import textwrap
 import os
 import sys
 
@@ -65,10 +66,17 @@ def _print_drivers(ps, args) -> None:
     at = args.at or (_default_at(dates))
     month_in(at, dates, "--at")
     res = run(ps, draws=args.drivers, keep_draws=True)
-    sens = analysis.sensitivity(res, args.var, metric=args.metric, at=at, salib=False)
+    from .selection import headline, outputs
+    var = args.var or headline(res.summary)
+    if var not in res.summary:
+        raise DierollError(f"--var {var!r} is not an output of the model; choose one of "
+                           f"{', '.join(sorted(outputs(res.summary)))}")
+    _check_labels(res.summary, var, _labels(args))
+    sens = analysis.sensitivity(res, var, labels=_labels(args), at=at, salib=False)
     bases = {n: q.basis for n, q in ps.quantities.items()}
     ranked = ranked_quantities(sens, bases)[:5]
-    print(f"  top drivers of {args.var} ({args.metric}) at {at} over {args.drivers:,} draws (rank correlation): "
+    print(f"  top drivers of {var} ({sens.attrs['labels'] or 'one series'}) at {at} over {args.drivers:,} draws "
+          "(rank correlation): "
           + ", ".join(f"{d.rank}. {d.quantity} {d.rank_correlation:+.2f}" + (" [judgement]" if d.basis == "judgement"
                                                                               else "") for d in ranked))
     for d in judgement_drivers(sens, bases):
@@ -332,13 +340,24 @@ def _layout_cmd(args) -> str:
 
 
 def _labels(args) -> dict:
-    """--channel/--route/--constraint/--country (and --metric) as a labels dict."""
-    from .selection import LABEL_DIMS
-    return {d: getattr(args, d) for d in LABEL_DIMS if getattr(args, d, None) is not None}
+    """The ``--SET LABEL`` options given, as ``{SET: LABEL}``."""
+    return dict(getattr(args, "labels", {}) or {})
 
 
-def _labels_cmd(args) -> str:
-    return "".join(f" --{d} {v}" for d, v in _labels(args).items() if d != "metric")
+def _check_labels(ds, var, labels) -> dict:
+    """``labels`` checked against ``var``'s label sets (an unknown set is an error naming the
+    ones it has), with the model's declared defaults filled in for the sets not given."""
+    from .selection import label_default, label_dims
+    dims = label_dims(ds[var])
+    for d in labels:
+        if d not in dims:
+            raise DierollError(f"--{d}: {var} has no {d} dimension"
+                               + (f" (its label sets: {', '.join(dims)})" if dims else " (it has no label sets)"))
+    return {d: labels.get(d) or label_default(ds, d) for d in dims if labels.get(d) or label_default(ds, d)}
+
+
+def _labels_cmd(labels) -> str:
+    return "".join(f" --{d} {v}" for d, v in labels.items())
 
 
 def _published(args):
@@ -354,57 +373,63 @@ def cmd_chart(args) -> int:
 
     from .plot import binding_figure, channels_figure, exceedance_figure, fan_figure, hist_figure, yearly_figure
     from .plot import chart_command
-    from .selection import label_dims, select, year_ends_only
+    from .selection import declared_charts, headline, outputs, select, year_ends_only
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
     ds = run.summary
     layout = _layout(args)
     labels = _labels(args)
-    from .selection import outputs
     outs = sorted(outputs(ds))
-    if args.kind not in ("channels", "binding") and args.var not in outs:
-        raise DierollError(f"--var {args.var!r}: not an output of this run; choose one of {', '.join(outs)}")
-    if args.kind == "yearly" and not args.var.endswith("_ytd"):
-        flows = [v for v in outs if v.endswith("_ytd")]
+    kind = {"channels": "stack", "binding": "shares"}.get(args.kind, args.kind)
+    var = args.var
+    if var is None:
+        if kind in ("stack", "shares", "yearly"):
+            decl = declared_charts(ds, kind)
+            if not decl:
+                raise DierollError(f"--kind {args.kind}: this run's model declares no {kind} chart; give --var")
+            var = decl[0]["var"]
+        else:
+            var = headline(ds)
+    if var not in outs:
+        raise DierollError(f"--var {var!r} is not an output of this run; choose one of {', '.join(outs)}")
+    if kind == "yearly" and not year_ends_only(ds, var):
+        flows = [v for v in outs if year_ends_only(ds, v)]
         raise DierollError(f"--kind yearly charts a calendar-year flow; --var one of {', '.join(flows)}")
-    if args.kind in ("fan", "exceedance") and year_ends_only(ds, args.var):
-        raise DierollError(f"--var {args.var}: a calendar-year flow, summarised at year ends only (December and "
+    if kind in ("fan", "exceedance") and year_ends_only(ds, var):
+        raise DierollError(f"--var {var}: a calendar-year flow, summarised at year ends only (December and "
                            f"the run's last month), so it has no monthly {args.kind} chart; chart it per year: "
-                           f"dieroll chart {args.run} --kind yearly --var {args.var}")
-    if args.kind in ("fan", "exceedance", "hist"):
-        select(ds, args.var, labels)  # a missing or unknown label: the error lists the labels
-    others = {d: v for d, v in labels.items() if d != "metric"}
-    if args.kind in ("fan", "exceedance", "hist", "yearly"):
-        unused = [d for d in others if d not in label_dims(ds[args.var])]
-        if unused:
-            raise DierollError(f"--{unused[0]}: {args.var} has no {unused[0]} dimension"
-                               + (f" (its labels: {', '.join(label_dims(ds[args.var]))})"
-                                  if label_dims(ds[args.var]) else ""))
-    tag = "".join(f"-{v}" for v in others.values())
-    cmd = chart_command(path, args.var, args.metric, args.log, args.kind) + _labels_cmd(args)
+                           f"dieroll chart {args.run} --kind yearly --var {var}")
+    if kind == "stack" and not args.by:
+        args.by = next((c["by"] for c in declared_charts(ds, "stack") if c["var"] == var), None)
+        if not args.by:
+            raise DierollError(f"--kind stack: give --by, a label set of {var} to stack over")
+    chosen = _check_labels(ds, var, labels)
+    if kind in ("fan", "exceedance", "hist"):
+        select(ds, var, labels)  # a missing or unknown label: the error lists the labels
+    tag = "".join(f"-{v}" for v in chosen.values())
+    cmd = (chart_command(path, var, None, args.log, args.kind) + _labels_cmd(labels)
+           + (f" --by {args.by}" if kind == "stack" else ""))
     published = _published(args)
-    if published and args.kind not in ("fan", "yearly"):
+    if published and kind not in ("fan", "yearly"):
         raise DierollError("--published draws estimates on --kind fan and --kind yearly charts only")
     if published:
         cmd += f" --published {args.published}"
     cmd += _layout_cmd(args)
     try:
-        if args.kind == "fan":
-            fig = fan_figure(ds, args.var, metric=args.metric, log=args.log, command=cmd, labels=others,
-                             published=published, **layout)
-            base = f"fan-{args.var}{tag}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
-        elif args.kind == "exceedance":
+        if kind == "fan":
+            fig = fan_figure(ds, var, log=args.log, command=cmd, labels=labels, published=published, **layout)
+            base = f"fan-{var}{tag}"
+        elif kind == "exceedance":
             th = args.threshold
             if th:
                 cmd += " --threshold " + " ".join(f"{x:g}" for x in th)
-            elif f"{args.var}_threshold" not in ds.coords:
-                raise DierollError(f"--kind exceedance: this run stored no thresholds for {args.var}; give "
-                                   f"--threshold X [X ...], or add [run.thresholds] {args.var} = [...] to the priors")
-            fig = exceedance_figure(ds, args.var, th, metric=args.metric, draws=run.prior_predictive, command=cmd,
-                                    **layout)
-            base = f"exceedance-{args.var}-{args.metric}"
-        elif args.kind == "hist":
+            elif f"{var}_threshold" not in ds.coords:
+                raise DierollError(f"--kind exceedance: this run stored no thresholds for {var}; give "
+                                   f"--threshold X [X ...], or add [run.thresholds] {var} = [...] to the priors")
+            fig = exceedance_figure(ds, var, th, draws=run.prior_predictive, command=cmd, labels=labels, **layout)
+            base = f"exceedance-{var}{tag}"
+        elif kind == "hist":
             if run.prior is None:
                 raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
             at = args.at or "2026-12"
@@ -414,21 +439,21 @@ def cmd_chart(args) -> int:
                 disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
                 raise DierollError(f"--by {args.by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
             cmd += f" --at {at}" + (f" --by {args.by}" if args.by else "")
-            fig = hist_figure(ds, run.prior, run.prior_predictive, args.var, at, metric=args.metric, by=args.by,
-                              log=args.log, command=cmd, labels=others, **layout)
-            base = f"hist-{args.var}{tag}-{args.metric}-{at}" + (f"-by-{args.by}" if args.by else "")
-        elif args.kind == "binding":
-            if "ascend_binding_mean" not in ds:
-                raise DierollError(f"--kind binding: this run has no ascend_binding output ({path})")
-            fig = binding_figure(ds, command=cmd, **layout)
-            base = "binding-share"
-        elif args.kind == "yearly":
-            fig = yearly_figure(ds, args.var, metric=args.metric, command=cmd, labels=others, published=published,
-                                **layout)
-            base = f"yearly-{args.var}{tag}" + (f"-{args.metric}" if "metric" in ds[args.var].dims else "")
+            fig = hist_figure(ds, run.prior, run.prior_predictive, var, at, by=args.by, log=args.log, command=cmd,
+                              labels=chosen, **layout)
+            base = f"hist-{var}{tag}-{at}" + (f"-by-{args.by}" if args.by else "")
+        elif kind == "shares":
+            fig = binding_figure(ds, var=var, command=cmd, **layout)
+            base = f"shares-{var}"
+        elif kind == "yearly":
+            fig = yearly_figure(ds, var, command=cmd, labels=labels, published=published, **layout)
+            base = f"yearly-{var}{tag}"
         else:
-            fig = channels_figure(ds, metric=args.metric, log=args.log, command=cmd, **layout)
-            base = f"channels-{args.metric}"
+            if args.by not in ds[var].dims:
+                raise DierollError(f"--by {args.by!r}: not a label set of {var}")
+            others = {d: v for d, v in labels.items() if d != args.by}
+            fig = channels_figure(ds, var=var, by=args.by, log=args.log, command=cmd, labels=others, **layout)
+            base = f"stack-{var}-by-{args.by}" + "".join(f"-{v}" for d, v in chosen.items() if d != args.by)
     except ValueError as exc:  # a bad size, dpi or threshold from the figure functions
         if isinstance(exc, DierollError):
             raise
@@ -451,7 +476,7 @@ def cmd_compare(args) -> int:
 
     from .analysis import differences
     from .plot import compare_figure, difference_figure
-    from .selection import select
+    from .selection import headline, outputs, select
     from .store import open_run
     runs = {}
     for r in args.runs:
@@ -460,17 +485,22 @@ def cmd_compare(args) -> int:
             raise DierollError(f"{r}: the run {run.name!r} is given twice")
         runs[run.name] = run
     labels = _labels(args)
+    first = next(iter(runs.values())).summary
+    var = args.var or headline(first)
     for run in runs.values():
-        select(run.summary, args.var, labels)
+        if var not in run.summary:
+            raise DierollError(f"--var {var!r} is not an output of run {run.name}; choose one of "
+                               f"{', '.join(sorted(outputs(run.summary)))}")
+        select(run.summary, var, labels)
+    chosen = _check_labels(first, var, labels)
     seeds = {run.summary.attrs.get("seed") for run in runs.values()}
     if len(seeds) > 1:
         print("dieroll: warning: these runs use different seeds, so they do not share random numbers",
               file=sys.stderr)
-    cmd = "dieroll compare " + " ".join(args.runs) + f" --var {args.var} --metric {args.metric}" + \
-        _labels_cmd(args) + (" --log" if args.log else "") + _layout_cmd(args)
+    cmd = "dieroll compare " + " ".join(args.runs) + f" --var {var}" + \
+        _labels_cmd(chosen) + (" --log" if args.log else "") + _layout_cmd(args)
     layout = _layout(args)
-    others = {d: v for d, v in labels.items() if d != "metric"}
-    tag = "".join(f"-{v}" for v in others.values())
+    tag = "".join(f"-{v}" for v in chosen.values())
     summaries = {k: r.summary for k, r in runs.items()}
     models = {k: _model_words(r.summary.attrs) for k, r in runs.items()}
     if len(set(models.values())) > 1:  # a structural what-if: say so, in the legend too
@@ -478,22 +508,20 @@ def cmd_compare(args) -> int:
               + "; ".join(f"{k}: {m}" for k, m in models.items()), file=sys.stderr)
         summaries = {f"{k} [{m.split(' (')[0]}]": s for (k, s), m in zip(summaries.items(), models.values())}
     attrs = next(iter(summaries.values())).attrs
-    fig = compare_figure(summaries, args.var, metric=args.metric, log=args.log, command=cmd, labels=others,
-                         **layout)
+    fig = compare_figure(summaries, var, log=args.log, command=cmd, labels=chosen, **layout)
     out = args.out or args.runs_dir
-    base = "compare-" + "-".join(runs) + f"-{args.var}{tag}-{args.metric}" + ("-log" if args.log else "")
+    base = "compare-" + "-".join(runs) + f"-{var}{tag}" + ("-log" if args.log else "")
     written = _save_all(fig, out, base, args.format, attrs, cmd)
     if len(runs) >= 2:
-        tab = differences(runs, args.var, labels)
-        fig = difference_figure(runs, args.var, metric=args.metric, command=cmd, labels=others, **layout)
-        written += _save_all(fig, out, "difference-" + "-".join(runs) + f"-{args.var}{tag}-{args.metric}",
-                             args.format, attrs, cmd)
+        tab = differences(runs, var, chosen)
+        fig = difference_figure(runs, var, command=cmd, labels=chosen, **layout)
+        written += _save_all(fig, out, "difference-" + "-".join(runs) + f"-{var}{tag}", args.format, attrs, cmd)
         base_name = next(iter(runs))
         how = ("paired by draw: median [5 %–95 %] of the per-draw difference" if tab.attrs["paired"] else
                "difference of the medians (runs without kept draws, or different seeds or N: not paired)")
         from .analysis import table_months
         months = table_months(tab)
-        print(f"{args.var} ({args.metric}) minus {base_name}, {how}:")
+        print(f"{var}{' (' + ', '.join(chosen.values()) + ')' if chosen else ''} minus {base_name}, {how}:")
         print(f"{'':24}" + "".join(f"{m:>26}" for m in months))
         for scen, sub in tab.groupby("scenario", sort=False):
             sub = sub.set_index("time")
@@ -573,9 +601,17 @@ def cmd_disputes(args) -> int:
     from .store import open_run
     path = _resolve_run(args.run, args.runs_dir)
     run = open_run(path)
-    table = analysis.disputes(run, args.var, metric=args.metric, at=args.at)
+    from .selection import headline, outputs
+    var = args.var or headline(run.summary)
+    if var not in run.summary:
+        raise DierollError(f"--var {var!r} is not an output of this run; choose one of "
+                           f"{', '.join(sorted(outputs(run.summary)))}")
+    labels = _check_labels(run.summary, var, _labels(args))
+    tag = "".join(f"-{v}" for v in labels.values())
+    opts = f"--var {var}{_labels_cmd(labels)} --at {args.at}"
+    table = analysis.disputes(run, var, labels=labels, at=args.at)
     a = table.attrs
-    print(f"{args.var} ({args.metric}) at {args.at}: median {_fmt(a['median_all'])}, 90 % interval "
+    print(f"{var} ({a['labels'] or 'one series'}) at {args.at}: median {_fmt(a['median_all'])}, 90 % interval "
           f"{_fmt(a['p05_all'])}–{_fmt(a['p95_all'])} over {a['draws']:,} draws\n")
     print(f"{'quantity':22} {'claim':12} {'weight':>7} {'draws':>9} {'median':>9} {'90 % interval':>21} "
           f"{'narrows':>8}")
@@ -591,7 +627,7 @@ def cmd_disputes(args) -> int:
                   f"{_fmt(row['median'].values[i]):>9} {_fmt(row['p05'].values[i]):>10}–"
                   f"{_fmt(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
     from .analysis import bases_of, judgement_drivers
-    screen = analysis.sensitivity(run, args.var, metric=args.metric, at=args.at, salib=False)
+    screen = analysis.sensitivity(run, var, labels=labels, at=args.at, salib=False)
     for d in judgement_drivers(screen, bases_of(run)):
         print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
               f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
@@ -601,14 +637,13 @@ def cmd_disputes(args) -> int:
         matplotlib.use("Agg")
     if args.chart:
         from .plot import disputes_figure, tornado_figure
-        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --chart" + \
-            _layout_cmd(args)
+        cmd = f"dieroll disputes {path} {opts} --chart" + _layout_cmd(args)
         fig = disputes_figure(table, run.summary.attrs, command=cmd, **layout)
-        out = _save_all(fig, path, f"disputes-{args.var}-{args.metric}-{args.at}", args.format,
+        out = _save_all(fig, path, f"disputes-{var}{tag}-{args.at}", args.format,
                         run.summary.attrs, cmd)
-        sens = analysis.sensitivity(run, args.var, metric=args.metric, at=args.at)
+        sens = analysis.sensitivity(run, var, labels=labels, at=args.at)
         fig = tornado_figure(sens, run.summary.attrs, command=cmd, **layout)
-        out += _save_all(fig, path, f"tornado-{args.var}-{args.metric}-{args.at}", args.format,
+        out += _save_all(fig, path, f"tornado-{var}{tag}-{args.at}", args.format,
                          run.summary.attrs, cmd)
         print("\n" + "\n".join(out))
     if args.sweep:
@@ -618,11 +653,10 @@ def cmd_disputes(args) -> int:
             quantity, claim = args.sweep.split(":")
         except ValueError:
             raise DierollError(f"--sweep {args.sweep!r}: write QUANTITY:CLAIM, e.g. smic_yield:ft") from None
-        sw = sweep(run, quantity, claim, args.var, metric=args.metric, at=args.at)
-        cmd = f"dieroll disputes {path} --var {args.var} --metric {args.metric} --at {args.at} --sweep " \
-              f"{args.sweep}" + _layout_cmd(args)
+        sw = sweep(run, quantity, claim, var, labels=labels, at=args.at)
+        cmd = f"dieroll disputes {path} {opts} --sweep {args.sweep}" + _layout_cmd(args)
         fig = sweep_figure(sw, run.summary.attrs, command=cmd, **layout)
-        print("\n".join(_save_all(fig, path, f"sweep-{quantity}-{claim}-{args.var}-{args.metric}-{args.at}",
+        print("\n".join(_save_all(fig, path, f"sweep-{quantity}-{claim}-{var}{tag}-{args.at}",
                                    args.format, run.summary.attrs, cmd)))
     return 0
 
@@ -636,17 +670,48 @@ def _sub(sub, name, help, description, examples):
                           epilog="examples:\n" + "\n".join(f"  {e}" for e in examples))
 
 
+_LABELS_HELP = ("label options: --SET LABEL picks a label of the output's label set SET, as the run's model "
+                "declares them ('dieroll describe MODEL' lists every output's label sets; for the China model, e.g. "
+                "--metric training, --channel smic_ascend, --route smic). A set whose model declares a default "
+                "label uses it when not given; any other set of the output must be given.")
+
+
 def _label_options(parser, what="the output"):
-    from .selection import LABEL_DIMS
-    parser.add_argument("--metric", default="inference", choices=["inference", "training"],
-                        help=f"metric of {what}, where it has one (default: inference)")
-    words = {"channel": "tsmc_ascend, smic_ascend, huawei_fab_ascend, other_domestic, nvidia_legal, "
-                        "nvidia_smuggled", "route": "tsmc, smic, huawei_fab", "constraint": "dies, hbm, packaging",
-             "country": "china, us"}
-    for d in LABEL_DIMS[1:]:
-        parser.add_argument(f"--{d}", metavar="LABEL",
-                            help=f"the {d} of {what}, for outputs with a {d} dimension ({words[d]}; default: none, "
-                                 "so such an output needs it)")
+    """Mark ``parser`` as taking ``--SET LABEL`` options for the label sets of ``what``
+    (the run's model declares them; :func:`_take_labels` reads them before argparse)."""
+    parser.set_defaults(_takes_labels=True)
+    parser.epilog = (parser.epilog or "") + "\n\n" + "\n".join(textwrap.wrap(_LABELS_HELP, 100))
+
+
+def _take_labels(parser, argv):
+    """Split ``--SET LABEL`` (or ``--SET=LABEL``) options that are not the subcommand's own
+    out of ``argv``: ``(argv without them, {SET: LABEL})``.  Label sets are the run's model's,
+    so argparse cannot know them; which subcommands take them is checked after parsing."""
+    import re
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if sub is None:
+        return argv, {}
+    k = next((i for i, a in enumerate(argv) if a in sub.choices), None)
+    if k is None:
+        return argv, {}
+    known = set(sub.choices[argv[k]]._option_string_actions) | set(parser._option_string_actions)
+    rest, labels, i = list(argv[:k + 1]), {}, k + 1
+    while i < len(argv):
+        a = argv[i]
+        name = a[2:].partition("=")[0]
+        if a.startswith("--") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name or "-") and a.split("=")[0] not in known:
+            if "=" in a:
+                labels[name] = a.partition("=")[2]
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                labels[name] = argv[i + 1]
+                i += 1
+            else:
+                parser.error(f"{a} needs a label: {a} LABEL")
+            i += 1
+            continue
+        rest.append(a)
+        i += 1
+    return rest, labels
 
 
 def _layout_options(parser):
@@ -721,9 +786,8 @@ def build_parser() -> argparse.ArgumentParser:
              ["dieroll check priors/baseline.toml", "dieroll check priors/scenarios/*.toml --drivers 0",
               "dieroll check priors/baseline.toml --var china_total --at 2030-12"])
     c.add_argument("files", nargs="+", help="priors TOML files")
-    c.add_argument("--var", default="china_total", help="output whose drivers are screened (default: china_total)")
-    c.add_argument("--metric", default="inference", choices=["inference", "training"],
-                   help="metric of --var (default: inference)")
+    c.add_argument("--var", help="output whose drivers are screened (default: the model's headline output)")
+    _label_options(c, "--var")
     c.add_argument("--at", metavar="YYYY-MM", help="month screened (default: 2027-12, or the run's last month)")
     c.add_argument("--drivers", type=int, default=4000, metavar="DRAWS",
                    help="draws run to rank the drivers (default: 4000; 0: skip)")
@@ -751,7 +815,8 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--dry-run", action="store_true", help="only say what would be removed (default: remove)")
     cl.set_defaults(func=cmd_clean)
     s = _sub(sub, "show", "key quantiles of a run at chosen dates",
-             "Median and 90 % interval of China's compute (both metrics), the US and the ratio.",
+             "Median and 90 % interval of the headline series the run's model declares (for the China model: "
+             "China's compute for both metrics, the US and the ratio).",
              ["dieroll show baseline", "dieroll show baseline --at 2025-12 2027-12 2030-12"])
     s.add_argument("run", help="run name (under --runs-dir) or folder")
     s.add_argument("--at", nargs="+", metavar="YYYY-MM", help="months to show (default: every December)")
@@ -764,18 +829,21 @@ def build_parser() -> argparse.ArgumentParser:
                "dieroll chart baseline --kind exceedance",
                "dieroll chart baseline --size 10x5.6 --dpi 300 --title 'China AI compute' --no-footnote"])
     ch.add_argument("run", help="run name (under --runs-dir) or folder")
-    ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "channels", "binding", "yearly"],
-                    help="fan (default), exceedance, hist, channels (stock by channel), binding (what limits "
-                         "Ascend output), yearly (a *_ytd flow as bars per calendar year)")
-    ch.add_argument("--var", default="china_total", help="the output to chart (default: china_total; "
-                                                         "'dieroll describe' lists them)")
+    ch.add_argument("--kind", default="fan", choices=["fan", "exceedance", "hist", "stack", "shares", "yearly",
+                                                      "channels", "binding"],
+                    help="fan (default), exceedance, hist, stack (medians stacked over the label set --by), shares "
+                         "(a 0/1 output's share of draws by label), yearly (a calendar-year flow as bars per year); "
+                         "channels and binding are the names stack and shares had")
+    ch.add_argument("--var", help="the output to chart (default: the model's headline output, or for stack, shares "
+                                  "and yearly the one its model declares; 'dieroll describe' lists them)")
     _label_options(ch, "--var")
     ch.add_argument("--log", action="store_true", help="log scale (default: linear)")
     ch.add_argument("--out", help="folder to write into (default: the run folder)")
     ch.add_argument("--threshold", type=float, nargs="+",
                     help="levels for --kind exceedance (default: the thresholds the run stored)")
     ch.add_argument("--at", help="YYYY-MM, for --kind hist (default: 2026-12)")
-    ch.add_argument("--by", help="a disputed quantity to stack --kind hist by (default: none)")
+    ch.add_argument("--by", help="a disputed quantity to stack --kind hist by, or the label set --kind stack stacks "
+                                 "over (default: none; for stack, the one the model declares)")
     ch.add_argument("--published", metavar="FILE",
                     help="published estimates (TOML) to mark on --kind fan and yearly charts (default: none)")
     _layout_options(ch)
@@ -786,7 +854,7 @@ def build_parser() -> argparse.ArgumentParser:
               ["dieroll compare baseline h20-licensed smuggling-enforced",
                "dieroll compare baseline hbm-controls-tight --var ascend_packages --route smic"])
     cp.add_argument("runs", nargs="+", help="run names or folders, the baseline first")
-    cp.add_argument("--var", default="china_total", help="the output to compare (default: china_total)")
+    cp.add_argument("--var", help="the output to compare (default: the model's headline output)")
     _label_options(cp, "--var")
     cp.add_argument("--log", action="store_true", help="log scale (default: linear)")
     cp.add_argument("--out", help="folder to write into (default: the runs folder)")
@@ -808,9 +876,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="one row per month, quarter or year (default: month)")
     ex.add_argument("--format", default="csv", choices=["csv", "xlsx", "parquet"], help="file format (default: csv)")
     ex.add_argument("--digits", type=int, default=4, help="significant digits (default: 4)")
-    from .selection import LABEL_DIMS
-    for dim in LABEL_DIMS:
-        ex.add_argument(f"--{dim}", metavar="LABEL", help=f"keep only this {dim} (default: every {dim})")
+    _label_options(ex, "each --var (keep only that label; default: every label)")
     ex.add_argument("--out", help="file or folder to write (default: <run>/export-<by>.<format>)")
     ex.add_argument("--force", action="store_true", help="replace an existing file (default: refuse)")
     ex.set_defaults(func=cmd_export)
@@ -846,9 +912,8 @@ def build_parser() -> argparse.ArgumentParser:
               ["dieroll disputes baseline --at 2027-12 --chart",
                "dieroll disputes baseline --sweep smic_yield:ft"])
     dp.add_argument("run", help="run name (under --runs-dir) or folder (run with --keep-draws)")
-    dp.add_argument("--var", default="china_total", help="output (default: china_total)")
-    dp.add_argument("--metric", default="inference", choices=["inference", "training"],
-                    help="metric (default: inference)")
+    dp.add_argument("--var", help="output (default: the model's headline output)")
+    _label_options(dp, "--var")
     dp.add_argument("--at", default="2026-12", help="month YYYY-MM (default: 2026-12)")
     dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts (default: off)")
     dp.add_argument("--sweep", metavar="QUANTITY:CLAIM",
@@ -860,7 +925,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point of the ``dieroll`` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv, labels = _take_labels(parser, list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(argv)
+    if labels and not getattr(args, "_takes_labels", False):
+        parser.error("unrecognized arguments: " + " ".join(f"--{k} {v}" for k, v in labels.items()))
+    args.labels = labels
     try:
         return args.func(args)
     except PriorsError as exc:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
-from .selection import LABEL_DIMS, label_dims, outputs, quantile_column, year_ends, year_ends_only
+from .selection import all_label_dims, label_dims, outputs, quantile_column, year_ends, year_ends_only
 from .units import model_units
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
@@ -104,6 +104,7 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 15:
         raise DierollError(f"--digits {digits!r}: give a whole number of significant digits from 1 to 15")
     outs = outputs(ds)
+    label_sets = all_label_dims(ds)
     variables = list(variables or outs)
     for v in variables:
         if v not in outs:
@@ -162,7 +163,7 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
         for c in combos:
             s = da.sel(c) if c else da
             f = pd.DataFrame({"variable": [var] * len(vidx)})
-            for d in LABEL_DIMS:
+            for d in label_sets:
                 f[d] = sel.get(d, c.get(d, ""))
             f["period"] = [p for p, _ in vperiods]
             f["month"] = [str(times[i])[:7] for i in vidx]
@@ -184,8 +185,8 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
                            f"(December and the run's last month), and none of the chosen {by}s ends a year; "
                            f"use --by year, or --at a December")
     out = pd.concat(frames, ignore_index=True)
-    used = [d for d in LABEL_DIMS if (out[d] != "").any()]
-    out = out.drop(columns=[d for d in LABEL_DIMS if d not in used])
+    used = [d for d in label_sets if (out[d] != "").any()]
+    out = out.drop(columns=[d for d in label_sets if d not in used])
     out.attrs["provenance"] = provenance(run, by=by, digits=digits)
     return out
 

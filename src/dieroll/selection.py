@@ -13,15 +13,12 @@ import numpy as np
 
 from .errors import DierollError
 
-__all__ = ["LABEL_DIMS", "SelectionError", "label_dims", "outputs", "select", "describe_labels", "month_in",
+__all__ = ["SelectionError", "label_dims", "label_default", "label_name", "label_colour", "label_attrs",
+           "all_label_dims", "headline", "headlines", "declared_charts", "outputs", "select", "describe_labels", "month_in",
            "YEAR_ENDS", "year_ends", "year_ends_only"]
 
-#: Label dimensions an output may have, in the order options are listed.
-LABEL_DIMS = ("metric", "channel", "route", "constraint", "country")
 #: Dimensions that are never labels.
 _AXES = ("time", "quantile", "draw", "year", "period")
-#: The metric chosen when an output has one and none is given.
-DEFAULT_METRIC = "inference"
 
 
 #: Suffixes of a summary's companion variables (not outputs of their own).
@@ -61,6 +58,89 @@ def label_dims(da) -> list[str]:
     return [d for d in da.dims if d not in _AXES and not d.endswith("_threshold")]
 
 
+def all_label_dims(ds) -> list[str]:
+    """Every label dimension of a run's outputs, in the order the outputs declare them."""
+    seen = []
+    for v in outputs(ds):
+        seen += [d for d in label_dims(ds[v]) if d not in seen]
+    return seen
+
+
+def label_attrs(model, dim: str) -> dict:
+    """The attributes of a summary's label coordinate ``dim``, from the model's declarations:
+    ``long_name``, ``label_names`` and ``label_colours`` (JSON) and ``default`` (if declared)."""
+    import json
+    labels = getattr(model, "labels", {}).get(dim, {})
+    attrs = {"long_name": dim,
+             "label_names": json.dumps({lb: name for lb, (name, _) in labels.items()}),
+             "label_colours": json.dumps({lb: c for lb, (_, c) in labels.items() if c})}
+    default = getattr(model, "label_defaults", {}).get(dim)
+    if default:
+        attrs["default"] = default
+    return attrs
+
+
+def _coord_json(ds, dim, key) -> dict:
+    import json
+    try:
+        return json.loads(ds[dim].attrs.get(key, "{}")) if dim in ds.coords else {}
+    except (TypeError, ValueError):
+        return {}
+
+
+def label_default(ds, dim: str) -> str | None:
+    """The label of ``dim`` picked when none is given (the model's ``default``), or ``None``."""
+    return ds[dim].attrs.get("default") if dim in ds.coords else None
+
+
+def label_name(ds, dim: str, label) -> str:
+    """A label's human name, as the run's model declares it (else the label)."""
+    return str(_coord_json(ds, dim, "label_names").get(str(label), label))
+
+
+def label_colour(ds, dim: str, label) -> str | None:
+    """A label's colour, as the run's model declares it (else ``None``)."""
+    return _coord_json(ds, dim, "label_colours").get(str(label))
+
+
+def headline(ds) -> str:
+    """The output a run's model shows unless told otherwise (its ``headline``; else the first
+    output summarised every month)."""
+    h = ds.attrs.get("headline")
+    if h and h in ds:
+        return str(h)
+    outs = outputs(ds)
+    return next((v for v in outs if not year_ends_only(ds, v)), outs[0] if outs else "")
+
+
+def headlines(ds) -> list:
+    """``[(output, {dim: label}, title)]``: the series of a run's headline table, as its model
+    declares them (else the headline output at its default labels)."""
+    import json
+    try:
+        rows = json.loads(ds.attrs.get("headlines", "[]"))
+    except (TypeError, ValueError):
+        rows = []
+    rows = [(o, sel, t) for o, sel, t in rows if o in ds]
+    if rows:
+        return rows
+    h = headline(ds)
+    if not h:
+        return []
+    sel = {d: label_default(ds, d) or str(ds[d].values[0]) for d in label_dims(ds[h])}
+    return [(h, sel, str(ds[h].attrs.get("long_name", h)).removesuffix(": quantiles"))]
+
+
+def declared_charts(ds, kind: str | None = None) -> list[dict]:
+    """The charts a run's model declares (``[model] charts``), of ``kind`` if given."""
+    import json
+    try:
+        charts = json.loads(ds.attrs.get("charts", "[]"))
+    except (TypeError, ValueError):
+        return []
+    return [c for c in charts if isinstance(c, dict) and c.get("var") in ds and (kind is None or c.get("kind") == kind)]
+
+
 def describe_labels(da) -> str:
     """``channel: a, b, c; metric: inference, training`` for an error or a help text."""
     return "; ".join(f"{d}: {', '.join(map(str, da[d].values))}" for d in label_dims(da))
@@ -77,8 +157,8 @@ def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = 
         Output name.
     labels : dict, optional
         ``{"channel": "smic_ascend", "metric": "training"}``.  A ``None`` value
-        counts as not given.  ``metric`` defaults to ``"inference"``; every other
-        label dimension must be chosen.  Labels for dimensions ``var`` does not
+        counts as not given.  A label set whose model declares a ``default`` label
+        defaults to it; every other label dimension must be chosen.  Labels for dimensions ``var`` does not
         have are ignored (one set of options serves several outputs).
     keep : tuple of str
         Label dimensions to leave whole (e.g. ``("channel",)`` for a stacked chart).
@@ -105,7 +185,7 @@ def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = 
         if dim in keep:
             continue
         have = [str(x) for x in da[dim].values]
-        want = labels.get(dim, DEFAULT_METRIC if dim == "metric" else None)
+        want = labels.get(dim, label_default(da, dim))
         name = option.format(dim=dim)
         if want is None:
             raise SelectionError(f"{var} has a {dim} dimension: choose {name} one of {', '.join(have)}")
@@ -120,7 +200,7 @@ def label_text(da, labels: dict | None = None) -> str:
     labels = {k: v for k, v in (labels or {}).items() if v is not None}
     parts = []
     for dim in label_dims(da):
-        v = labels.get(dim, DEFAULT_METRIC if dim == "metric" else None)
+        v = labels.get(dim, label_default(da, dim))
         if v is not None:
             parts.append(str(v))
     return f" ({', '.join(parts)})" if parts else ""

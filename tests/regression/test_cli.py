@@ -117,3 +117,20 @@ def test_check_flags_a_judgement_quantity_among_the_top_drivers(tmp_path):
     assert base.returncode == 0, base.stderr
     assert "smuggled_2024" not in _flagged(base.stdout)
     assert "1. smuggled_2024" in next(ln for ln in base.stdout.splitlines() if "top drivers of" in ln)
+
+
+def test_label_options_are_the_runs_label_sets_before_or_after_the_run():
+    """``--SET LABEL`` and ``--SET=LABEL`` are taken out before argparse (the label sets are the
+    run's model's), wherever they stand; a command that reads no labels refuses them."""
+    from dieroll.cli import _take_labels, build_parser, main
+    parser = build_parser()
+    argv, labels = _take_labels(parser, ["--runs-dir", "r", "chart", "--channel", "smic_ascend", "baseline",
+                                         "--metric=training", "--log", "--var", "china_stock"])
+    assert argv == ["--runs-dir", "r", "chart", "baseline", "--log", "--var", "china_stock"]
+    assert labels == {"channel": "smic_ascend", "metric": "training"}
+    args = parser.parse_args(argv)
+    assert args.run == "baseline" and args.var == "china_stock" and args.log
+    with pytest.raises(SystemExit):
+        main(["list", "--channel", "smic_ascend"])
+    with pytest.raises(SystemExit):
+        main(["chart", "baseline", "--channel"])

@@ -150,3 +150,27 @@ def test_every_quantity_has_a_small_plot(report):
     prior = dieroll.load_priors(BASELINE)
     assert len(rows) == len(prior.quantities)
     assert all("<svg" in r and ("<polyline" in r or "<line" in r) for r in rows)
+
+
+def test_report_shows_the_model_it_ran_with_its_diagram_and_equations(report, small_run):
+    """The model section: the model's hash, the label sets with their names, every equation as
+    the file writes it, with its source, and the stock-and-flow diagram where Graphviz is installed."""
+    import html
+    import shutil
+
+    from dieroll import open_run
+    from dieroll.modelfile import check_text
+    _, page, _ = report
+    attrs = open_run(small_run).summary.attrs
+    spec = check_text(attrs["model_text"])
+    assert 'id="model"' in page and attrs["model_sha256"] in page
+    body = html.unescape(page[page.index('id="model"'):page.index('id="priors"')])
+    for v in [*spec.stocks.values(), *spec.flows.values(), *spec.outputs.values()]:
+        assert f"<code>{v.name}</code>" in body, v.name
+        for text in v.texts.values():
+            assert text in body, (v.name, text)
+    assert spec.labels["channel"].titles["smic_ascend"] in body
+    if shutil.which("dot"):
+        assert '<svg role="img" aria-label="Stock-and-flow diagram' in page
+    else:
+        assert "needs Graphviz's dot program" in body

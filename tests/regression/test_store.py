@@ -27,8 +27,8 @@ def test_schema_of_a_kept_run(small_run):
     run = open_run(small_run)
     assert run.manifest["draws"] == 3000
     assert sorted(os.listdir(small_run)) == ["ascend-yearly.csv", "ascend-yearly.png", "binding.csv", "binding.png",
-                                             "draws.zarr", "fan.csv", "fan.pdf", "fan.png",
-                                             "fan.svg", "manifest.json", "priors.toml", "summary.nc"]
+                                             "channels.csv", "channels.png", "draws.zarr", "fan.csv", "fan.pdf",
+                                             "fan.png", "fan.svg", "manifest.json", "priors.toml", "summary.nc"]
     assert run.prior.sizes["draw"] == 3000
     assert run.prior["smic_yield_claim"].attrs["flag_meanings"] == "csis ft morgan_stanley"
 

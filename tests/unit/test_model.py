@@ -254,12 +254,12 @@ def test_kernel_matches_the_numpy_reference_on_baseline_draws(baseline, draws, t
 
 
 def test_every_input_is_declared_once_and_read():
-    from dieroll.modelfile.check import _refs
+    from dieroll.modelfile.expr import names_read
     spec = check_file("china")
     read = set()
     for v in [*spec.flows.values(), *spec.stocks.values(), *spec.outputs.values()]:
         for tree in [*v.equations.values(), *(t for _, t in getattr(v, "terms", ()) or ())]:
-            read |= set(_refs(tree))
+            read |= set(names_read(tree))
     for name, i in MODEL.inputs.items():
         assert name in read, f"{name} declared but no equation reads it"
         assert i.units and i.description and i.channel

@@ -260,3 +260,51 @@ def test_a_stock_change_is_applied_term_by_term_in_the_order_written(tmp_path):
     assert [(sign, t.id) for sign, t in terms] == [(-1, "taken"), (1, "made")]
     msg, _ = _problems(tmp_path, _with(BASE, 'inflow = "made"', 'inflow = "made"\nchange = "made"'))
     assert "not both" in msg
+
+
+def _with_model_keys(extra: str, labels: str = "") -> str:
+    text = BASE.replace('title = "A tiny model"\n', 'title = "A tiny model"\n' + extra + "\n")
+    return text.replace('smic = { name = "SMIC" }\n', 'smic = { name = "SMIC" }\n' + labels)
+
+
+def test_what_charts_and_tables_show_is_checked_and_recorded(tmp_path):
+    text = _with_model_keys('headline = "packages"\nbeside = "packages"\n'
+                            'headlines = [{ series = "packages", title = "Packages" }]\n'
+                            'charts = [{ kind = "stack", var = "flow_out", by = "route", title = "By route" }]\n'
+                            'notes = "## Notes\\n\\nSay why."',
+                            'default = "smic"\n')
+    text += '\n[outputs.flow_out]\ndims = ["route"]\nunits = "die/month"\nlong_name = "Out"\nequation = "taken"\n'
+    spec = check_file(_write(tmp_path, text))
+    p = spec.presentation
+    assert p.headline == "packages" and p.beside == "packages" and p.notes.startswith("## Notes")
+    assert p.headlines == (("packages", {}, "Packages"),)
+    assert p.charts == ({"name": "stack-flow_out", "kind": "stack", "var": "flow_out", "by": "route",
+                         "title": "By route"},)
+    assert spec.labels["route"].default == "smic"
+    from dieroll.modelfile import build, describe_markdown
+    model = build(spec)
+    assert model.label_defaults == {"route": "smic"} and model.presentation["headline"] == "packages"
+    assert "## Notes\n\nSay why." in describe_markdown(spec)
+
+
+@pytest.mark.parametrize("extra, labels, message", [
+    ('headline = "pakages"', "", "must name one of the model's outputs; did you mean 'packages'?"),
+    ('headlines = [{ series = "packages[route=tsmc]", title = "P" }]', "", "packages has no dimension 'route'"),
+    ('headlines = [{ series = "packages", title = 3 }]', "", 'must be { series = "name[dim=label]", title'),
+    ('headlines = [{ series = "packages(", title = "P" }]', "", "must be an output's series"),
+    ('charts = [{ kind = "pie", var = "packages", title = "P" }]', "", "kind must be one of stack, shares, yearly"),
+    ('charts = [{ kind = "yearly", var = "packages", title = "P" }]', "", "a yearly chart draws a calendar-year flow"),
+    ('charts = [{ kind = "stack", var = "packages", title = "P", by = "route" }]', "",
+     "must be one of packages's label sets (none)"),
+    ('charts = [{ kind = "shares", var = "packages", title = "P", name = "../x" }]', "",
+     "lower-case letters, digits and dashes"),
+    ('beside = "nosuch"', "", "must name an output without label sets"),
+    ('notes = 3', "", "must be Markdown text"),
+    ('colour = "red"', "", "unknown key; [model] has name"),
+    ("", 'default = "nosuch"\n', "must be one of its labels (tsmc, smic)"),
+    ("", "default = 3\n", "default is a string (a label may not be named 'default')"),
+])
+def test_presentation_problems_name_the_key(tmp_path, extra, labels, message):
+    text, problems = _problems(tmp_path, _with_model_keys(extra, labels))
+    assert message in text, text
+    assert all(p.line is not None for p in problems)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DierollError
-from ..selection import month_in
+from ..selection import label_default, label_dims, month_in
 
 
 def need_draws(run):
@@ -13,20 +13,28 @@ def need_draws(run):
                            "(or dieroll.run(..., keep_draws=True))")
 
 
-def output_at(run, var: str, metric: str, at: str) -> np.ndarray:
-    """Values of ``var`` (``metric``) at month ``at`` for every kept draw."""
+def output_at(run, var: str, labels: dict | None, at: str) -> tuple[np.ndarray, str]:
+    """Values of one series of ``var`` at month ``at`` for every kept draw, and its labels in
+    words (``"metric=inference"``).  ``labels`` picks a label of each label set; a label set
+    the model declares a ``default`` for defaults to it."""
     need_draws(run)
     pp = run.prior_predictive
     if var not in pp:
         raise DierollError(f"{var!r} is not an output; outputs are {', '.join(pp.data_vars)}")
     d = pp[var]
-    if "metric" in d.dims:
-        d = d.sel(metric=metric)
-    extra = [x for x in d.dims if x not in ("draw", "time")]
-    if extra:
-        raise DierollError(f"{var} has dimension(s) {extra}; choose china_total, us_total or us_china_ratio")
+    labels = {k: v for k, v in (labels or {}).items() if v is not None}
+    chosen = {}
+    for dim in label_dims(d):
+        want = labels.get(dim) or label_default(run.summary, dim)
+        have = [str(x) for x in d[dim].values]
+        if want is None:
+            raise DierollError(f"{var} has a {dim} dimension: choose {dim}= one of {', '.join(have)}")
+        if str(want) not in have:
+            raise DierollError(f"{dim}={want!r}: {var} has no such {dim}; choose one of {', '.join(have)}")
+        chosen[dim] = str(want)
+    d = d.sel(chosen) if chosen else d
     t = month_in(at, d["time"].values)
-    return np.asarray(d.sel(time=t).values, dtype=float)
+    return np.asarray(d.sel(time=t).values, dtype=float), ", ".join(f"{k}={v}" for k, v in chosen.items())
 
 
 def claims_of(run) -> dict[str, tuple[list[str], np.ndarray, np.ndarray]]:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DierollError
-from ..selection import quantile_column, select
+from ..selection import headline, quantile_column, select
 
 __all__ = ["differences", "table_months"]
 
@@ -24,7 +24,7 @@ def _paired(runs) -> bool:
     return True
 
 
-def differences(runs: dict, var: str = "china_total", labels: dict | None = None) -> pd.DataFrame:
+def differences(runs: dict, var: str | None = None, labels: dict | None = None) -> pd.DataFrame:
     """Each run minus the first, month by month.
 
     Parameters
@@ -50,6 +50,7 @@ def differences(runs: dict, var: str = "china_total", labels: dict | None = None
     DierollError
         With fewer than two runs, or runs of different time windows.
     """
+    var = var or headline(next(iter(runs.values())).summary)
     if len(runs) < 2:
         raise DierollError("a difference needs two runs or more: the baseline first, then the scenarios")
     labels = labels or {}

@@ -15,19 +15,28 @@ import numpy as np
 import xarray as xr
 
 from ._draws import claims_of, output_at
+from ..selection import headline
+from ..units import model_units
 
 __all__ = ["disputes"]
 
 
-def disputes(run, var: str = "china_total", *, metric: str = "inference", at: str = "2026-12") -> xr.Dataset:
+def disputes(run, var: str | None = None, *, metric: str | None = None, labels: dict | None = None,
+             at: str = "2026-12") -> xr.Dataset:
     """Table of claim-conditional medians and 90 % intervals, sorted by impact.
 
     Parameters
     ----------
     run : Run or Result
         With kept draws.
-    var, metric, at : str
-        Output, metric and month (``YYYY-MM``).
+    var : str, optional
+        Output (default: the run's headline output).
+    metric : str, optional
+        Shortcut for ``labels={"metric": ...}``.
+    labels : dict, optional
+        A label of each of ``var``'s label sets (default: the model's declared default).
+    at : str
+        Month (``YYYY-MM``).
 
     Returns
     -------
@@ -35,7 +44,8 @@ def disputes(run, var: str = "china_total", *, metric: str = "inference", at: st
         Dims ``quantity`` (sorted by ``impact``, largest first) and ``claim``
         (padded with empty ids where a quantity has fewer claims).
     """
-    y = output_at(run, var, metric, at)
+    var = var or headline(run.summary)
+    y, chosen = output_at(run, var, {**(labels or {}), "metric": metric} if metric else labels, at)
     lo_all, med_all, hi_all = np.quantile(y, [0.05, 0.5, 0.95])
     width_all = hi_all - lo_all
     rows = []
@@ -79,10 +89,10 @@ def disputes(run, var: str = "china_total", *, metric: str = "inference", at: st
                               {"long_name": "largest minus smallest claim-conditional median"}),
         },
         coords={"quantity": [r[0] for r in rows], "claim": np.arange(C)},
-        attrs={"variable": var, "metric": metric, "at": at, "median_all": med_all, "p05_all": lo_all,
+        attrs={"variable": var, "labels": chosen, "at": at, "median_all": med_all, "p05_all": lo_all,
                "p95_all": hi_all, "draws": int(y.size)},
     )
     for v in ("median", "p05", "p95", "median_spread"):
-        ds[v].attrs.setdefault("units", "H100e" if var != "us_china_ratio" else "1")
+        ds[v].attrs.setdefault("units", model_units(run.summary[var]))
         ds[v].attrs.setdefault("long_name", f"{v} of {var} given the claim")
     return ds

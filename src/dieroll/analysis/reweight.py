@@ -14,6 +14,7 @@ import xarray as xr
 
 from ..errors import DierollError
 from ._draws import claims_of, need_draws
+from ..selection import headline
 
 __all__ = ["reweight", "sweep", "weighted_quantiles", "importance_weights"]
 
@@ -111,12 +112,13 @@ def reweight(run, weights: dict, *, variables=None, at=None, probs=PROBS, min_es
     return ds
 
 
-def sweep(run, quantity: str, claim: str, var: str = "china_total", *, metric: str = "inference",
-          at: str = "2026-12", steps: int = 11) -> xr.Dataset:
+def sweep(run, quantity: str, claim: str, var: str | None = None, *, metric: str | None = None,
+          labels: dict | None = None, at: str = "2026-12", steps: int = 11) -> xr.Dataset:
     """Median and 90 % band of ``var`` at ``at`` as the weight on one claim goes 0 -> 1
     (the other claims share the rest in their original proportions)."""
+    var = var or headline(run.summary)
     from ._draws import output_at
-    y = output_at(run, var, metric, at)
+    y, chosen = output_at(run, var, {**(labels or {}), "metric": metric} if metric else labels, at)
     disputed = claims_of(run)
     if quantity not in disputed:
         raise DierollError(f"{quantity!r} is not a disputed quantity of this run; disputed: "
@@ -138,4 +140,4 @@ def sweep(run, quantity: str, claim: str, var: str = "china_total", *, metric: s
     return xr.Dataset({"p05": ("weight", out[:, 0]), "median": ("weight", out[:, 1]),
                        "p95": ("weight", out[:, 2]), "ess": ("weight", ess)},
                       coords={"weight": grid},
-                      attrs={"quantity": quantity, "claim": claim, "variable": var, "metric": metric, "at": at})
+                      attrs={"quantity": quantity, "claim": claim, "variable": var, "labels": chosen, "at": at})

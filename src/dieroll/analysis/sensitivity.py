@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from ._draws import need_draws, output_at
+from ..selection import headline
 
 __all__ = ["sensitivity", "input_matrix"]
 
@@ -41,8 +42,8 @@ def _ranks(a):
     return r
 
 
-def sensitivity(run, var: str = "china_total", *, metric: str = "inference", at: str = "2026-12",
-                subsample: int = 20_000, seed: int = 0, salib: bool = True) -> xr.Dataset:
+def sensitivity(run, var: str | None = None, *, metric: str | None = None, labels: dict | None = None,
+                at: str = "2026-12", subsample: int = 20_000, seed: int = 0, salib: bool = True) -> xr.Dataset:
     """Rank correlation of ``var`` at ``at`` with each input, and RBD-FAST indices.
 
     Constant inputs are left out.  Sorted by absolute rank correlation.
@@ -52,7 +53,8 @@ def sensitivity(run, var: str = "china_total", *, metric: str = "inference", at:
     xarray.Dataset
         ``rank_correlation`` and ``rbd_fast_s1`` over dim ``input``.
     """
-    y = output_at(run, var, metric, at)
+    var = var or headline(run.summary)
+    y, chosen = output_at(run, var, {**(labels or {}), "metric": metric} if metric else labels, at)
     X, names = input_matrix(run)
     keep = X.std(axis=0) > 0
     X, names = X[:, keep], [n for n, k in zip(names, keep) if k]
@@ -76,5 +78,5 @@ def sensitivity(run, var: str = "china_total", *, metric: str = "inference", at:
     return xr.Dataset({"rank_correlation": ("input", rho[order], {"units": "1", "long_name": "Spearman rank correlation"}),
                        "rbd_fast_s1": ("input", s1[order], {"units": "1", "long_name": "RBD-FAST first-order index (given data)"})},
                       coords={"input": np.array(names, dtype=object)[order]},
-                      attrs={"variable": var, "metric": metric, "at": at, "draws": int(y.size),
+                      attrs={"variable": var, "labels": chosen, "at": at, "draws": int(y.size),
                              "salib_subsample": int(min(subsample, y.size))})

@@ -70,6 +70,8 @@ def build(spec: ModelSpec) -> Model:
     source, identical = generate_with_identical(spec)
     return Model(name=spec.name, inputs=dict(spec.inputs), outputs=outputs, identical=identical,
                  run_chunk=CompiledKernel(source), partial_chunks=True, labels=labels,
+                 label_defaults={d: ls.default for d, ls in spec.labels.items() if ls.default},
+                 presentation=spec.presentation.attrs(),
                  text=spec.text, sha256=spec.sha256, source=os.path.relpath(spec.files[0]) if spec.files else "")
 
 

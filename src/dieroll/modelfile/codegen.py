@@ -37,8 +37,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from .check import _refs
-from .expr import Binary, Call, Date, Name, Num, Select, Unary
+from .expr import Binary, Date, Name, Num, Select, Unary, names_read
 from .spec import ModelSpec
 
 __all__ = ["generate", "load_kernel", "CompiledKernel"]
@@ -375,7 +374,7 @@ def generate_with_identical(spec: ModelSpec) -> tuple[str, tuple[tuple[str, str]
     # 4. stocks: every change from the start-of-month levels; in place unless a stock's change
     #    reads a stock, which must then still see the start-of-month level (staged rows)
     stocks_from = len(loops)  # loops from here on run after the stocks are updated
-    in_place = not any(r in spec.stocks for v in spec.stocks.values() for _, t in v.terms for r in _refs(t))
+    in_place = not any(r in spec.stocks for v in spec.stocks.values() for _, t in v.terms for r in names_read(t))
     staged = []
     for v in spec.stocks.values():
         for env in spec.elements(v.dims):

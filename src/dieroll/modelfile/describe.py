@@ -2,8 +2,8 @@
 
 ``dieroll describe MODEL --markdown`` prints it; it is generated from the
 checked model, so that what it says cannot drift from what runs.
-``docs/models/<name>.md`` holds it for every packaged model, and a test fails
-when one is stale.
+``docs/model.md`` holds it for the China model and ``docs/models/<name>.md`` for
+every other packaged model; a test fails when one is stale.
 """
 from __future__ import annotations
 
@@ -57,10 +57,14 @@ def markdown(spec: ModelSpec) -> str:
     if spec.description:
         out += [spec.description, ""]
     files = ", ".join(f"`{os.path.basename(f)}`" for f in spec.files)
-    out += [f"Model sha256 `{spec.sha256}`; read from {files}.", "",
+    out += [f"Model sha256 `{spec.sha256}`; read from {files}. Generated from the model file by `dieroll "
+            "describe --markdown`: what it says is what runs.", "",
             "Each month: flows and auxiliaries (a stock read there is its level at the start of the month), then "
             "every stock's change is applied to its level term by term in the order written ((level + inflow) - "
             "outflow), then outputs (stocks at their new level).", ""]
+    notes = getattr(spec.presentation, "notes", "")
+    if notes.strip():
+        out += [notes.strip(), ""]
     if spec.units:
         out += ["## Units", "", "| unit | one of it is |", "|---|---|"]
         out += [f"| `{u}` | {_cell(m)} |" for u, m in spec.units.items()] + [""]

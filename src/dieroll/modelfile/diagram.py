@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 
 from ..errors import DierollError
-from .check import _refs
+from .expr import names_read
 from .spec import ModelSpec
 
 __all__ = ["dot", "render", "write"]
@@ -40,7 +40,7 @@ def dot(spec: ModelSpec) -> str:
     read = set()
     for v in [*spec.flows.values(), *spec.stocks.values(), *spec.outputs.values()]:
         for tree in [*v.equations.values(), *(t for _, t in v.terms)]:
-            read.update(_refs(tree))
+            read.update(names_read(tree))
     for name, i in spec.inputs.items():
         if name in read:
             lines.append(f'  {_q(name)} [shape=plaintext, fontcolor="#555555", label={_q(name)}];')
@@ -49,7 +49,7 @@ def dot(spec: ModelSpec) -> str:
         lines.append(f'  {_q(s.name)} [shape=box, style="filled", fillcolor="#dbe9f6", penwidth=1.5, '
                      f'label={_label(s.name, s)}];')
         for sign, term in s.terms:
-            for ref in sorted(set(_refs(term))):
+            for ref in sorted(set(names_read(term))):
                 f = spec.flows.get(ref)
                 if f is None or f.kind != "flow":
                     continue
@@ -77,7 +77,7 @@ def dot(spec: ModelSpec) -> str:
             continue
         refs = set()
         for tree in v.equations.values():
-            refs.update(_refs(tree))
+            refs.update(names_read(tree))
         for ref in sorted(refs):
             if ref in spec.inputs or ref in spec.flows or ref in spec.stocks or (ref in spec.outputs
                                                                                 and ref not in trivial):

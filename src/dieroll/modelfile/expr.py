@@ -33,7 +33,8 @@ import keyword
 import re
 from dataclasses import dataclass
 
-__all__ = ["Node", "Num", "Date", "Name", "Select", "Unary", "Binary", "Call", "ParseError", "parse",
+__all__ = ["Node", "Num", "Date", "Name", "Select", "Unary", "Binary", "Call", "ParseError", "parse", "names_read",
+           "signed_terms",
            "check_identifier", "MAX_TEXT", "MAX_NODES", "MAX_DEPTH", "walk"]
 
 #: The longest equation text accepted (characters).
@@ -333,3 +334,34 @@ def parse(text: str) -> Node:
     if kind != "end":
         raise ParseError(f"unexpected {tok!r} after a complete expression", col)
     return tree
+
+
+def signed_terms(tree) -> list:
+    """A stock's change as ``[(+1 or -1, term), ...]`` in the order written: the top-level chain of
+    ``+`` and ``-`` (``- lost + arrivals - taken`` gives three terms, applied to the level in turn)."""
+    if isinstance(tree, Binary) and tree.op in ("+", "-"):
+        return signed_terms(tree.left) + [(1 if tree.op == "+" else -1, tree.right)]
+    if isinstance(tree, Unary) and tree.op in ("-", "+"):
+        return [(-sign if tree.op == "-" else sign, t) for sign, t in signed_terms(tree.operand)]
+    return [(1, tree)]
+
+
+def names_read(tree):
+    """Names an equation reads this month (not inside ``prev()``)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call) and node.func == "prev":
+            if len(node.args) > 1:
+                stack.append(node.args[1])
+            continue
+        if isinstance(node, Name):
+            yield node.id
+        elif isinstance(node, Select):
+            yield node.base.id
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Binary):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Call):
+            stack.extend(node.args)

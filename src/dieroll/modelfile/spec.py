@@ -25,6 +25,8 @@ class LabelSet:
     titles: dict
     colours: dict
     description: str = ""
+    default: str = ""
+    """The label charts and tables pick when not told (``default = "..."``; "": they must be told)."""
 
 
 @dataclass
@@ -117,6 +119,8 @@ class ModelSpec:
     sha256: str
     files: list = field(default_factory=list)
     unit_system: object = None
+    presentation: object = None
+    """:class:`~dieroll.modelfile.present.Presentation`: headline, headlines, charts, notes."""
 
     def variable(self, name: str) -> Variable | None:
         return self.stocks.get(name) or self.flows.get(name) or self.outputs.get(name)

@@ -50,7 +50,7 @@ def disputes_chart(table, ax=None, *, top: int = 8):
     ax.grid(axis="x", visible=True)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(_human))
     units = model_units(table["median"])
-    ax.set_xlabel(f"{table.attrs['variable']} ({table.attrs['metric']}) at {table.attrs['at']}"
+    ax.set_xlabel(f"{table.attrs['variable']} ({table.attrs.get('labels', '')}) at {table.attrs['at']}"
                   + (" [H100-equivalents]" if units == "H100e" else ""))
     ax.legend(loc="lower right")
     return ax
@@ -61,11 +61,11 @@ def sweep_chart(sw, ax=None):
     if ax is None:
         _, ax = plt.subplots()
     w = sw["weight"].values
-    ax.fill_between(w, sw["p05"].values, sw["p95"].values, color=colors["china"], alpha=0.2, linewidth=0,
+    ax.fill_between(w, sw["p05"].values, sw["p95"].values, color=colors["main"], alpha=0.2, linewidth=0,
                     label="90 % interval")
-    ax.plot(w, sw["median"].values, color=colors["china"], label="median")
+    ax.plot(w, sw["median"].values, color=colors["main"], label="median")
     ax.set_xlabel(f"weight on {sw.attrs['quantity']} = {sw.attrs['claim']}")
-    ax.set_ylabel(f"{sw.attrs['variable']} ({sw.attrs['metric']}) at {sw.attrs['at']}")
+    ax.set_ylabel(f"{sw.attrs['variable']} ({sw.attrs.get('labels', '')}) at {sw.attrs['at']}")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(_human))
     ax.set_xlim(0, 1)
     ax.legend(loc="upper left")
@@ -93,17 +93,17 @@ def tornado(sens, ax=None, *, top: int = 15):
     rho, s1 = rho_all[order], s1_all[order]
     names = [str(sens["input"].values[i]) for i in order]
     y = np.arange(len(rho))[::-1]
-    ax.barh(y + 0.17, rho, color=[colors["china"] if r >= 0 else colors["us"] for r in rho], height=0.34)
+    ax.barh(y + 0.17, rho, color=[colors["main"] if r >= 0 else colors["beside"] for r in rho], height=0.34)
     ax.barh(y - 0.17, np.where(np.isfinite(s1), s1, 0.0), color="#999999", height=0.34)
     ax.set_yticks(y, names, fontsize=7)
     ax.axvline(0, color="#555555", linewidth=0.6)
     ax.set_xlim(-1.05, 1.05)
-    ax.set_xlabel(f"rank correlation or S1 with {sens.attrs['variable']} ({sens.attrs['metric']}) at "
+    ax.set_xlabel(f"rank correlation or S1 with {sens.attrs['variable']} ({sens.attrs.get('labels', '')}) at "
                   f"{sens.attrs['at']}")
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    ax.legend(handles=[Patch(color=colors["china"], label="rank correlation, positive"),
-                       Patch(color=colors["us"], label="rank correlation, negative"),
+    ax.legend(handles=[Patch(color=colors["main"], label="rank correlation, positive"),
+                       Patch(color=colors["beside"], label="rank correlation, negative"),
                        Patch(color="#999999", label="first-order index S1 (RBD-FAST)")],
               loc="lower right", fontsize=7)
     record(ax, pd.DataFrame({"input": names, "rank_correlation": rho, "rbd_fast_s1": s1,

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from ..selection import select
+from ..selection import headline, select
 from .fan import quantile_table
 from .style import axis_label, colors, date_axis, quantity_axis, record
 
 __all__ = ["compare"]
 
 
-def compare(runs: dict, var: str = "china_total", ax=None, *, metric: str = "inference", log: bool = False,
+def compare(runs: dict, var: str | None = None, ax=None, *, metric: str | None = None, log: bool = False,
             **labels):
     """Overlay each scenario's median and 90 % band.
 
@@ -26,6 +26,7 @@ def compare(runs: dict, var: str = "china_total", ax=None, *, metric: str = "inf
     -------
     matplotlib.axes.Axes
     """
+    var = var or headline(next(iter(runs.values())))
     if ax is None:
         _, ax = plt.subplots()
     for i, (label, ds) in enumerate(runs.items()):

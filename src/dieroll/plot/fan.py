@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..selection import SelectionError, quantile_column, select, year_ends_only
+from ..selection import SelectionError, headline, quantile_column, select, year_ends_only
 from .style import axis_label, colors, date_axis, quantity_axis, record
 
 __all__ = ["fan", "BANDS", "quantile_table"]
@@ -21,7 +21,7 @@ def quantile_table(da, series: str, quantiles) -> pd.DataFrame:
     return out
 
 
-def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", color=None, label=None,
+def fan(ds, var: str | None = None, ax=None, *, metric: str | None = None, color=None, label=None,
         log: bool = False, median: bool = True, bands=BANDS, **labels):
     """Draw a fan chart of ``var`` from a summary Dataset.
 
@@ -50,6 +50,7 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
     -------
     matplotlib.axes.Axes
     """
+    var = var or headline(ds)
     if var in ds.data_vars and year_ends_only(ds, var):
         raise SelectionError(f"{var} is a calendar-year flow, summarised at year ends only (December and the "
                              f"run's last month): chart it per year (dieroll.plot.yearly, or dieroll chart "
@@ -58,7 +59,7 @@ def fan(ds, var: str = "china_total", ax=None, *, metric: str = "inference", col
         _, ax = plt.subplots()
     da = select(ds, var, {"metric": metric, **labels}, option="{dim}=")
     t = da["time"].values
-    color = color or colors["china"]
+    color = color or colors["main"]
     label = label or da.attrs.get("long_name", var).split(":")[0]
     for lo, hi, alpha in bands:
         ax.fill_between(t, da.sel(quantile=lo).values, da.sel(quantile=hi).values, color=color, alpha=alpha,

@@ -26,10 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..selection import label_text, select
+from ..selection import SelectionError, declared_charts, headline, headlines, label_default, label_dims, label_text, select
 from .analysis import disputes_chart, sweep_chart, tornado
-from .binding import binding
-from .channels import channels
+from .binding import binding, shares_chart
+from .channels import channels, stack_chart
 from .compare import compare
 from .exceedance import exceedance
 from .fan import fan, quantile_table
@@ -100,20 +100,32 @@ def _layout(kw) -> dict:
     return kw
 
 
+def _short(ds, var) -> str:
+    """An output's name for a legend: the title its model gives it in the headline table, or
+    its long name, up to the first comma, colon or parenthesis ("China", "United States")."""
+    import re
+    title = next((t for v, _, t in headlines(ds) if v == var), None) or str(ds[var].attrs.get("long_name", var))
+    return re.split(r",|:| \(", title)[0].strip() or var
+
+
 def _what(ds, var, labels):
     return ds[var].attrs.get("long_name", var).split(":")[0] + label_text(ds[var], labels)
 
 
-def fan_figure(ds, var: str = "china_total", *, metric: str = "inference", log: bool = False,
+def fan_figure(ds, var: str | None = None, *, metric: str | None = None, log: bool = False,
                with_us: bool = True, command: str = "", published=None, labels: dict | None = None, **layout):
-    """A publishable fan chart of ``var`` (with the US beside China's totals).
+    """A publishable fan chart of ``var`` (the run's headline output by default), with the
+    output its model draws ``beside`` the headline (the US beside China's totals).
 
     Parameters
     ----------
     ds : xarray.Dataset
         A run's summary.
     var, metric, log
-        Output, metric and log scale.
+        Output (default: the model's headline), the label of its ``metric`` label set
+        where it has one (default: the model's declared default), and log scale.
+    with_us : bool
+        Draw the model's ``beside`` output with the headline (default: yes).
     labels : dict, optional
         Labels of the output's other dimensions (``{"channel": "smic_ascend"}``).
     published : list of dieroll.published.Estimate, optional
@@ -125,25 +137,27 @@ def fan_figure(ds, var: str = "china_total", *, metric: str = "inference", log: 
     -------
     matplotlib.figure.Figure
     """
+    var = var or headline(ds)
     layout = _layout(layout)
-    labels = dict(labels or {})
+    labels = {k: v for k, v in {"metric": metric, **(labels or {})}.items() if v is not None}
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
-        us = with_us and var == "china_total" and "us_total" in ds
-        fan(ds, var, ax, metric=metric, log=log, label="China" if var.startswith("china") else "model", **labels)
+        beside = ds.attrs.get("beside")
+        us = with_us and beside in ds and var == headline(ds)
+        fan(ds, var, ax, log=log, label=_short(ds, var), **labels)
         if us:
-            fan(ds, "us_total", ax, color=colors["us"], label="United States", log=log,
+            fan(ds, beside, ax, color=colors["beside"], label=_short(ds, beside), log=log,
                 bands=((0.05, 0.95, 0.15), (0.25, 0.75, 0.3)))
         handles, names = ax.get_legend_handles_labels()
         keep = [i for i, lbl in enumerate(names) if "median" in lbl or "5–95" in lbl]
         handles, names = [handles[i] for i in keep], [names[i] for i in keep]
         if published:
             from .published import markers
-            h2, n2 = markers(ax, published, var, {"metric": metric, **labels} if "metric" in ds[var].dims
-                             else labels, ds)
+            chosen = select(ds, var, labels, option="{dim}=")
+            h2, n2 = markers(ax, published, var, {d: str(chosen[d].values) for d in label_dims(ds[var])}, ds)
             handles, names = handles + h2, names + n2
         ax.legend(handles, names, loc="upper left", ncol=1 if published else 2)
-        _frame(fig, ax, _what(ds, var, {"metric": metric, **labels}),
+        _frame(fig, ax, _what(ds, var, labels),
                f"{ds.attrs.get('title', '')} · bands: 5–95, 10–90, 25–75 % · line: median",
                ds.attrs, command, legend=False, layout=layout)
     return fig
@@ -157,13 +171,14 @@ def _runs_footnote(runs: dict, command: str) -> str:
     return "\n".join(textwrap.wrap(lines[0], 150) + [f"Regenerate: {command}"])
 
 
-def compare_figure(runs: dict, var: str = "china_total", *, metric: str = "inference", log: bool = False,
+def compare_figure(runs: dict, var: str | None = None, *, metric: str | None = None, log: bool = False,
                    command: str = "", labels: dict | None = None, **layout):
     """Scenarios overlaid (up to three) or as small multiples (more than three).
 
     ``runs`` maps a label to a summary Dataset.  The footnote gives every run's
     N and priors hash; each small-multiple panel has its own year labels.
     """
+    var = var or headline(next(iter(runs.values())))
     layout = _layout(layout)
     labels = {"metric": metric, **(labels or {})}
     first = next(iter(runs.values()))
@@ -201,7 +216,7 @@ def compare_figure(runs: dict, var: str = "china_total", *, metric: str = "infer
     return fig
 
 
-def difference_figure(runs: dict, var: str = "china_total", *, metric: str = "inference", command: str = "",
+def difference_figure(runs: dict, var: str | None = None, *, metric: str | None = None, command: str = "",
                       labels: dict | None = None, **layout):
     """Each scenario minus the first (the baseline), month by month.
 
@@ -213,6 +228,7 @@ def difference_figure(runs: dict, var: str = "china_total", *, metric: str = "in
     its median and 90 % interval are drawn.  Otherwise only the difference of
     the medians can be drawn, and the subtitle says so.
     """
+    var = var or headline(next(iter(runs.values())).summary)
     from ..analysis.compare import differences
     layout = _layout(layout)
     labels = {"metric": metric, **(labels or {})}
@@ -244,9 +260,10 @@ def difference_figure(runs: dict, var: str = "china_total", *, metric: str = "in
     return fig
 
 
-def exceedance_figure(ds, var: str = "china_total", thresholds=None, *, metric: str = "inference",
+def exceedance_figure(ds, var: str | None = None, thresholds=None, *, metric: str | None = None,
                       draws=None, command: str = "", labels: dict | None = None, **layout):
     """P(var > threshold) over time; ``thresholds`` default to those the run stored."""
+    var = var or headline(ds)
     layout = _layout(layout)
     if thresholds is None:
         tdim = f"{var}_threshold"
@@ -256,73 +273,94 @@ def exceedance_figure(ds, var: str = "china_total", thresholds=None, *, metric: 
         thresholds = [float(x) for x in ds[tdim].values]
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
-        exceedance(ds, var, thresholds, ax, metric=metric, draws=draws)
+        labels = {**(labels or {}), **({"metric": metric} if metric else {})}
+        exceedance(ds, var, thresholds, ax, draws=draws, **labels)
         what = ds[var].attrs.get("long_name", var).split(":")[0].split(",")[0]
-        _frame(fig, ax, f"Chance that {what} exceeds each level{label_text(ds[var], {'metric': metric})}",
+        _frame(fig, ax, f"Chance that {what} exceeds each level{label_text(ds[var], labels)}",
                f"{ds.attrs.get('title', '')} · share of draws above the threshold, by month", ds.attrs, command,
                layout=layout)
     return fig
 
 
-def hist_figure(ds, prior, prior_predictive, var="china_total", at="2026-12", *, metric="inference", by=None,
+def hist_figure(ds, prior, prior_predictive, var=None, at="2026-12", *, metric=None, by=None,
                 log=False, command="", labels: dict | None = None, **layout):
     """Distribution of ``var`` at ``at``, optionally stacked by claim."""
+    var = var or headline(ds)
     layout = _layout(layout)
-    labels = dict(labels or {})
+    labels = {k: v for k, v in {"metric": metric, **(labels or {})}.items() if v is not None}
+    # kept draws carry no declared defaults: pick them from the summary
+    labels = {d: str(select(ds, var, labels, option="{dim}=")[d].values) for d in label_dims(ds[var])}
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
-        hist(prior, prior_predictive, var, at, ax, metric=metric, by=by, log=log, **labels)
+        hist(prior, prior_predictive, var, at, ax, by=by, log=log, **labels)
         sub = f"{ds.attrs.get('title', '')} · {at}" + (f" · stacked by the claim drawn for {by}" if by else "")
-        _frame(fig, ax, _what(ds, var, {"metric": metric, **labels}), sub, ds.attrs, command, legend=bool(by),
+        _frame(fig, ax, _what(ds, var, labels), sub, ds.attrs, command, legend=bool(by),
                layout=layout)
     return fig
 
 
-def channels_figure(ds, *, metric="inference", log=False, command="", **layout):
-    """Median stock by channel, stacked."""
+def channels_figure(ds, *, var=None, by=None, total=None, log=False, command="", labels: dict | None = None,
+                    **layout):
+    """An output's medians stacked over a label set (:func:`dieroll.plot.channels`): without
+    ``var``, the stacked chart the run's model declares (China's compute by channel)."""
     layout = _layout(layout)
+    labels = {k: v for k, v in (labels or {}).items() if v is not None}
+    if var is None or by is None:
+        decl = stack_chart(ds, var)
+        var, by, total = decl["var"], by or decl["by"], total if total is not None else decl.get("total")
+    decl = next((c for c in declared_charts(ds, "stack") if c["var"] == var and c["by"] == by), {})
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
-        channels(ds, ax, metric=metric, log=log)
+        channels(ds, ax, var=var, by=by, total=total, log=log, **labels)
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, hi * 1.35)  # room for the legend above the stack
-        _frame(fig, ax, f"Where China's AI compute comes from ({metric})",
-               f"{ds.attrs.get('title', '')} · median of each channel, stacked", ds.attrs, command, layout=layout)
+        title = decl.get("title") or f"{_short(ds, var)} by {by}"
+        _frame(fig, ax, title + label_text(ds[var].isel({by: 0}, drop=True), labels),
+               f"{ds.attrs.get('title', '')} · median of each {by}, stacked", ds.attrs, command, layout=layout)
     return fig
 
 
-def binding_figure(ds, *, command="", **layout):
-    """Share of draws in which dies, HBM or packaging limits Ascend output, by month."""
+def binding_figure(ds, *, var=None, command="", **layout):
+    """The share of draws in which each label of a 0/1 output holds, by month
+    (:func:`dieroll.plot.binding`): without ``var``, the shares chart the run's model
+    declares (what limits Ascend output)."""
     layout = _layout(layout)
+    decl = shares_chart(ds, var) if var is None else next(
+        (c for c in declared_charts(ds, "shares") if c["var"] == var), {"var": var})
+    var = decl["var"]
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
-        binding(ds, ax)
-        _frame(fig, ax, "What limits Ascend output",
-               f"{ds.attrs.get('title', '')} · share of draws bound by each constraint, by month", ds.attrs, command,
-               layout=layout)
+        binding(ds, ax, var=var)
+        _frame(fig, ax, decl.get("title") or _what(ds, var, {}),
+               f"{ds.attrs.get('title', '')} · share of draws, by month", ds.attrs, command, layout=layout)
     return fig
 
 
-_YEARLY_TITLES = {"ascend_made_ytd": ("Ascend packages made per year", "route"),
-                  "chips_added_ytd": ("Accelerators China acquired per year", "channel"),
-                  "h100e_added_ytd": ("H100-equivalents added per year", "country"),
-                  "additions_ratio_ytd": ("US additions per China addition, by year", None)}
-
-
-def yearly_figure(ds, var="ascend_made_ytd", *, metric="inference", command="", published=None,
+def yearly_figure(ds, var=None, *, metric=None, command="", published=None,
                   labels: dict | None = None, **layout):
     """Yearly flows as bars: median and 90 % interval of each calendar year's total, per draw.
 
-    The output's grouping dimension (route, channel or country) makes the bar
-    groups unless ``labels`` picks one label of it.
+    ``var`` defaults to the first yearly chart the run's model declares.  The
+    output's first label set without a declared default (route, channel or
+    country) makes the bar groups unless ``labels`` picks one label of it.
     """
     layout = _layout(layout)
-    title, dim = _YEARLY_TITLES.get(var, (ds[var].attrs.get("long_name", var), None))
+    if var is None:
+        decl = declared_charts(ds, "yearly")
+        if not decl:
+            raise SelectionError("this run's model declares no yearly chart: give var= (a calendar-year flow)")
+        var = decl[0]["var"]
+    decl = next((c for c in declared_charts(ds, "yearly") if c["var"] == var), {})
+    title = decl.get("title") or str(ds[var].attrs.get("long_name", var)).split(":")[0]
     labels = {k: v for k, v in (labels or {}).items() if v is not None}
-    if "metric" in ds[var].dims:
+    if metric is not None:
         labels.setdefault("metric", metric)
-    if dim in labels or dim not in ds[var].dims:
+    dim = next((d for d in label_dims(ds[var]) if not label_default(ds, d)), None)
+    if dim in labels:
         dim = None
+    for d in label_dims(ds[var]):
+        if d != dim and d not in labels and label_default(ds, d):
+            labels[d] = label_default(ds, d)
     others = [d for d in ds[var].dims if d not in ("time", "quantile") and d != dim]
     sel = {d: labels[d] for d in others if d in labels}
     select(ds, var, sel, keep=(dim,) if dim else (), option="{dim}=")  # a clear error for a missing label

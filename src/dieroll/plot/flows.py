@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..selection import SelectionError, declared_charts, label_colour, label_name
 from .style import axis_label, colors, quantity_axis, record
 
 __all__ = ["yearly", "yearly_table"]
@@ -32,13 +33,20 @@ def yearly_table(ds, var: str, **labels):
     return out.assign_coords(year=("time", np.array(full))).swap_dims(time="year").drop_vars("time")
 
 
-def yearly(ds, var: str = "ascend_made_ytd", ax=None, *, dim: str | None = None, **labels):
-    """Bars of the median yearly flow with 5-95 % intervals, grouped by ``dim``'s labels.
+def yearly(ds, var: str | None = None, ax=None, *, dim: str | None = None, **labels):
+    """Bars of the median yearly flow with 5-95 % intervals, grouped by ``dim``'s labels
+    (each in its colour and human name, as the run's model declares them).  ``var``
+    defaults to the first yearly chart the model declares.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    if var is None:
+        decl = declared_charts(ds, "yearly")
+        if not decl:
+            raise SelectionError("this run's model declares no yearly chart: give var= (a calendar-year flow)")
+        var = decl[0]["var"]
     if ax is None:
         _, ax = plt.subplots()
     groups = [None] if dim is None else [str(x) for x in ds[var][dim].values]
@@ -51,8 +59,9 @@ def yearly(ds, var: str = "ascend_made_ytd", ax=None, *, dim: str | None = None,
         lo = tab.sel(quantile=0.05, method="nearest").values
         hi = tab.sel(quantile=0.95, method="nearest").values
         x = yrs + (k - (len(groups) - 1) / 2) * width
-        ax.bar(x, med, width * 0.9, color=colors["claim"][k % len(colors["claim"])],
-               label=g or "median of the year's total (bar), 90 % interval (line)")
+        colour = (label_colour(ds, dim, g) if g is not None else None) or colors["claim"][k % len(colors["claim"])]
+        ax.bar(x, med, width * 0.9, color=colour,
+               label=label_name(ds, dim, g) if g is not None else "median of the year's total (bar), 90 % interval (line)")
         ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="none", ecolor="#333333", elinewidth=0.8, capsize=2)
         record(ax, pd.DataFrame({"series": g or var, "year": yrs, "p5": lo, "median": med, "p95": hi}))
     ax.set_ylabel(axis_label(ds[var]))

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 
 from .style import axis_label, colors, quantity_axis, record
+from ..selection import headline
 
 __all__ = ["hist"]
 
 
-def hist(prior, prior_predictive, var: str = "china_total", at: str = "2026-12", ax=None, *,
-         metric: str = "inference", by: str | None = None, bins: int = 60, log: bool = False, **labels):
+def hist(prior, prior_predictive, var: str | None = None, at: str = "2026-12", ax=None, *,
+         metric: str | None = None, by: str | None = None, bins: int = 60, log: bool = False, **labels):
     """Histogram of ``var`` at ``at`` from kept draws; ``by`` stacks it by the claim
     drawn for that quantity.
 
@@ -19,6 +20,7 @@ def hist(prior, prior_predictive, var: str = "china_total", at: str = "2026-12",
     -------
     matplotlib.axes.Axes
     """
+    var = var or headline(prior_predictive)
     if ax is None:
         _, ax = plt.subplots()
     from ..selection import select
@@ -35,7 +37,7 @@ def hist(prior, prior_predictive, var: str = "china_total", at: str = "2026-12",
                 label=[f"{by} = {c} ({(k == i).mean():.0%} of draws)" for i, c in enumerate(ids)])
         ax.legend()
     else:
-        ax.hist(x, bins=edges, color=colors["china"])
+        ax.hist(x, bins=edges, color=colors["main"])
         counts = {"draws": np.histogram(x, bins=edges)[0]}
     record(ax, pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:], **counts}))
     quantity_axis(ax, log=log, axis="x")

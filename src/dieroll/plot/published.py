@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..selection import label_default
 from .style import record
 
 __all__ = ["markers"]
@@ -10,12 +11,13 @@ __all__ = ["markers"]
 _MARKERS = ("D", "s", "^", "v", "P", "X", "*")
 
 
-def _matches(est, var, labels) -> bool:
+def _matches(est, var, labels, ds) -> bool:
     """True when ``est`` is about ``var`` with exactly the chart's labels (an estimate
-    that names no metric counts as inference)."""
+    that names no label of a label set with a declared default counts as that default:
+    for the China model, an estimate that names no metric counts as inference)."""
     if est.variable != var:
         return False
-    full = {"metric": "inference"} if "metric" in labels else {}
+    full = {d: label_default(ds, d) for d in labels if label_default(ds, d)}
     full.update(est.labels)
     return set(full) == set(labels) and all(str(labels[k]) == v for k, v in full.items())
 
@@ -36,7 +38,7 @@ def markers(ax, estimates, var: str, labels: dict, ds, *, yearly: bool = False):
     from ..published import estimate_month
     handles, names, rows = [], [], []
     lo_ax, hi_ax = ax.get_ylim()
-    for i, e in enumerate(x for x in estimates if _matches(x, var, labels)):
+    for i, e in enumerate(x for x in estimates if _matches(x, var, labels, ds)):
         t = estimate_month(e, ds["time"].values)
         xpos = int(str(t)[:4]) if yearly else t
         m = _MARKERS[i % len(_MARKERS)]

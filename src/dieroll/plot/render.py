@@ -5,7 +5,8 @@ import os
 
 import matplotlib.pyplot as plt
 
-from .figures import binding_figure, fan_figure, yearly_figure
+from ..selection import declared_charts, headline, label_text
+from .figures import binding_figure, channels_figure, fan_figure, yearly_figure
 from .style import save, save_table
 
 __all__ = ["default_charts", "chart_command"]
@@ -21,21 +22,20 @@ def chart_command(run_path: str, var: str, metric: str | None, log: bool, kind: 
 
 def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf"), write=None,
                    between=None) -> list[str]:
-    """Write, each with a CSV of the numbers it draws, ``fan.<fmt>`` (China's inference compute beside the US, log scale), and
-    ``binding.png`` (what limits Ascend output) and ``ascend-yearly.png`` (Ascend
-    packages per year by route) when the run has those outputs.
+    """Write, each with a CSV of the numbers it draws, ``fan.<fmt>`` (the model's headline
+    output, log scale, with the output it declares ``beside`` it) and a PNG of every chart
+    the model declares (``[model] charts``: for the China model, what limits Ascend output
+    and Ascend packages per year by route).
 
     ``write(path, data)`` writes each file's bytes (default: matplotlib writes
     it); ``between()`` is called before each file (the run store checks for Ctrl-C).
     """
     out = []
-    var, metric, desc = "china_total", "inference", "China AI compute in H100-equivalents (inference)"
-    if var not in ds:  # another model: its first output summarised every month
-        var = next(str(v) for v in ds.data_vars if "quantile" in ds[v].dims and not ds[v].attrs.get("summarised"))
-        metric = "inference" if "metric" in ds[var].dims else None
-        desc = str(ds[var].attrs.get("long_name", var))
-    cmd = chart_command(run_path, var, metric, True)
-    fig = fan_figure(ds, var, metric=metric, log=True, command=cmd)
+    var = headline(ds)
+    da = ds[var]
+    desc = str(da.attrs.get("long_name", var)).split(":")[0] + label_text(da, {})
+    cmd = chart_command(run_path, var, None, True)
+    fig = fan_figure(ds, var, log=True, command=cmd)
     try:
         for fmt in formats:
             if between is not None:
@@ -44,21 +44,22 @@ def default_charts(ds, folder: str, run_path: str, formats=("png", "svg", "pdf")
         out += save_table(fig, os.path.join(folder, "fan.csv"), ds.attrs, cmd, write=write)
     finally:
         plt.close(fig)
-    extra = []
-    if "ascend_binding_mean" in ds:
-        extra.append(("binding", "dieroll chart {run} --kind binding", binding_figure,
-                      "Share of draws in which dies, HBM or packaging limits Ascend output", {}))
-    if "ascend_made_ytd" in ds:
-        extra.append(("ascend-yearly", "dieroll chart {run} --kind yearly --var ascend_made_ytd", yearly_figure,
-                      "Ascend packages made per calendar year, by route", {"var": "ascend_made_ytd"}))
-    for stem, template, make, desc, kw in extra:
+    for chart in declared_charts(ds):
         if between is not None:
             between()
-        cmd = template.format(run=run_path)
-        fig = make(ds, command=cmd, **kw)
+        kind, v = chart["kind"], chart["var"]
+        if kind == "stack":
+            cmd = f"dieroll chart {run_path} --kind stack --var {v} --by {chart['by']}"
+            fig = channels_figure(ds, var=v, by=chart["by"], total=chart.get("total"), command=cmd)
+        elif kind == "shares":
+            cmd = f"dieroll chart {run_path} --kind shares --var {v}"
+            fig = binding_figure(ds, var=v, command=cmd)
+        else:
+            cmd = f"dieroll chart {run_path} --kind yearly --var {v}"
+            fig = yearly_figure(ds, v, command=cmd)
         try:
-            out += save(fig, os.path.join(folder, f"{stem}.png"), ds.attrs, cmd, desc, write=write)
-            out += save_table(fig, os.path.join(folder, f"{stem}.csv"), ds.attrs, cmd, write=write)
+            out += save(fig, os.path.join(folder, f"{chart['name']}.png"), ds.attrs, cmd, chart["title"], write=write)
+            out += save_table(fig, os.path.join(folder, f"{chart['name']}.csv"), ds.attrs, cmd, write=write)
         finally:
             plt.close(fig)
     return out

@@ -15,8 +15,8 @@ __all__ = ["STYLE", "style", "colors", "date_axis", "quantity_axis", "axis_label
 
 STYLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "dieroll.mplstyle")
 
-#: Okabe-Ito colours by role.
-colors = {"china": "#0072B2", "us": "#D55E00", "claim": ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+#: Okabe-Ito colours by role: the main series, the one drawn beside it, and claims or labels in turn.
+colors = {"main": "#0072B2", "beside": "#D55E00", "claim": ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
                                                          "#56B4E9", "#000000"]}
 
 
@@ -58,8 +58,18 @@ def quantity_axis(ax, log: bool = False, axis: str = "y") -> None:
     a.set_major_formatter(mticker.FuncFormatter(_human))
 
 
-_UNIT_WORDS = {"H100e": "H100-equivalents", "chip": "accelerators", "die": "dies", "stack": "HBM stacks",
-               "package": "packages", "package/month": "packages per month"}
+_UNIT_WORDS = {"H100e": "H100-equivalents"}
+
+
+def _unit_words(units: str) -> str:
+    """A model's count unit in words: ``H100e`` spelled out, ``chip`` as ``chips``,
+    ``package/month`` as ``packages per month``; anything else as written."""
+    import re
+    m = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)(?:/(month|year))?", units or "")
+    if not m:
+        return units
+    word = _UNIT_WORDS.get(m.group(1), m.group(1) + ("" if m.group(1).endswith("s") else "s"))
+    return word + (f" per {m.group(2)}" if m.group(2) else "")
 
 
 def axis_label(da) -> str:
@@ -69,7 +79,7 @@ def axis_label(da) -> str:
     if units in ("1", ""):
         name = da.attrs.get("long_name", da.name or "")
         return name.split(",")[0].split(":")[0] or "ratio"
-    return _UNIT_WORDS.get(units, units)
+    return _unit_words(units)
 
 
 def record(ax, table) -> None:

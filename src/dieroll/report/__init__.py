@@ -118,48 +118,108 @@ def _priors_rows(prior) -> list[dict]:
     return rows
 
 
+def _short(ds, var) -> str:
+    return str(ds[var].attrs.get("long_name", var)).split(":")[0]
+
+
 def _charts(ds, run_path: str, published) -> list[dict]:
+    """Every chart the run's model declares: fans of its headline series (log and linear
+    scale, with the output it draws beside them), its stacked and shares charts, and a
+    yearly chart of every calendar-year flow with a label set to group by."""
     from .. import plot
     from ..plot.render import chart_command
+    from ..selection import (declared_charts, headline, headlines, label_default, label_dims, label_text, outputs,
+                             year_ends_only)
     groups = []
     fans = []
-    for metric in ("inference", "training"):
+    var = headline(ds)
+    beside = ds.attrs.get("beside") if ds.attrs.get("beside") in ds else None
+    series = [sel for v, sel, _ in headlines(ds) if v == var] or [{}]
+    for sel in series:
         for log in (True, False):
-            cmd = chart_command(run_path, "china_total", metric, log)
-            fig = plot.fan_figure(ds, "china_total", metric=metric, log=log, command=cmd, published=published)
+            cmd = chart_command(run_path, var, None, log) + "".join(f" --{d} {lb}" for d, lb in sel.items())
+            fig = plot.fan_figure(ds, var, log=log, command=cmd, published=published, labels=sel)
             scale = "log" if log else "linear"
-            fans.append({"svg": _svg(fig, f"Fan chart of AI compute in China ({metric}, {scale} scale) with the "
-                                          "United States beside it: median and 50, 80 and 90 % bands by month"),
-                         "caption": f"China's AI compute in H100-equivalents, {metric}, {scale} scale; the US beside "
-                                    "it. Bands: 5–95, 10–90, 25–75 %; line: median."})
-    groups.append({"id": "fans", "title": "China's AI compute beside the US", "charts": fans,
-                   "text": "A fan chart is not one path: a single draw can wander from band to band."})
+            what = _short(ds, var) + label_text(ds[var], sel)
+            also = f", with {_short(ds, beside)} beside it" if beside else ""
+            fans.append({"svg": _svg(fig, f"Fan chart of {what}, {scale} scale{also}: median and 50, 80 and 90 % "
+                                          "bands by month"),
+                         "caption": f"{what}, {scale} scale{also}. Bands: 5–95, 10–90, 25–75 %; line: median."})
+    groups.append({"id": "fans", "title": _short(ds, var) + (f" beside {_short(ds, beside)}" if beside else ""),
+                   "charts": fans, "text": "A fan chart is not one path: a single draw can wander from band to band."})
     more = []
-    if "china_stock" in ds:
-        fig = plot.channels_figure(ds, command=f"dieroll chart {run_path} --kind channels")
-        more.append({"svg": _svg(fig, "Stacked medians of China's compute by channel over time"),
-                     "caption": "Where China's compute comes from: the median of each channel, stacked (medians of "
-                                "parts do not add up to the median of the total, drawn dashed)."})
-    if "ascend_binding_mean" in ds:
-        fig = plot.binding_figure(ds, command=f"dieroll chart {run_path} --kind binding")
-        more.append({"svg": _svg(fig, "Share of draws in which dies, HBM or packaging limits Ascend output, by month"),
-                     "caption": "What limits Ascend output: the share of draws bound by each constraint."})
+    for c in declared_charts(ds):
+        if c["kind"] == "stack":
+            fig = plot.channels_figure(ds, var=c["var"], by=c["by"], total=c.get("total"),
+                                       command=f"dieroll chart {run_path} --kind stack --var {c['var']} --by {c['by']}")
+            more.append({"svg": _svg(fig, f"Stacked medians: {c['title']}"),
+                         "caption": f"{c['title']}: the median of each {c['by']}, stacked (medians of parts do not "
+                                    "add up to the median of the total" + (", drawn dashed)." if c.get("total")
+                                                                            else ").")})
+        elif c["kind"] == "shares":
+            fig = plot.binding_figure(ds, var=c["var"], command=f"dieroll chart {run_path} --kind shares --var "
+                                                                f"{c['var']}")
+            more.append({"svg": _svg(fig, f"Share of draws by month: {c['title']}"),
+                         "caption": f"{c['title']}: the share of draws, by month."})
     if more:
-        groups.append({"id": "channels", "title": "Channels and what limits Ascend output", "charts": more,
+        groups.append({"id": "channels", "title": "Where it comes from and what limits it", "charts": more,
                        "text": ""})
     flows = []
-    for var, labels, what in (("ascend_made_ytd", {}, "Ascend packages made per calendar year, by route"),
-                              ("chips_added_ytd", {}, "Accelerators China acquired per calendar year, by channel"),
-                              ("h100e_added_ytd", {}, "H100-equivalents added per calendar year, China and US")):
-        if var in ds:
-            fig = plot.yearly_figure(ds, var, command=f"dieroll chart {run_path} --kind yearly --var {var}",
-                                     labels=labels, published=published)
-            flows.append({"svg": _svg(fig, f"Bar chart: {what}, median and 90 % interval"),
-                          "caption": f"{what}: median bars and 90 % intervals of each year's total over draws."})
+    for v in outputs(ds):
+        if not year_ends_only(ds, v):
+            continue
+        if not any(not label_default(ds, d) for d in label_dims(ds[v])):
+            continue  # nothing to group the bars by
+        what = next((c["title"] for c in declared_charts(ds, "yearly") if c["var"] == v), _short(ds, v))
+        fig = plot.yearly_figure(ds, v, command=f"dieroll chart {run_path} --kind yearly --var {v}",
+                                 published=published)
+        flows.append({"svg": _svg(fig, f"Bar chart: {what}, median and 90 % interval"),
+                      "caption": f"{what}: median bars and 90 % intervals of each year's total over draws."})
     if flows:
         groups.append({"id": "flows", "title": "Yearly flows", "charts": flows,
                        "text": "A year's quantiles come from each draw's total for the year, not from the months."})
     return groups
+
+
+def _model_section(attrs) -> dict | None:
+    """The run's model: its stock-and-flow diagram (when Graphviz is installed) and every
+    equation with units, source and note, from the model text the run recorded."""
+    spec = _run_model(attrs)
+    if spec is None:
+        return None
+    from ..errors import DierollError
+    from ..modelfile import render_diagram
+    try:
+        import html
+        svg = render_diagram(spec, "svg").decode("utf-8")
+        svg = svg[svg.index("<svg"):]  # drop the XML prolog and doctype: inline SVG
+        alt = html.escape(f"Stock-and-flow diagram of the model {spec.name}: every stock, flow, auxiliary, input "
+                          "and output, with an arrow from every name an equation reads to what it computes")
+        svg = svg.replace("<svg", f'<svg role="img" aria-label="{alt}"', 1)
+        missing = ""
+    except DierollError as exc:
+        svg, missing = "", str(exc)
+
+    def rows(variables, kind):
+        out = []
+        for v in variables:
+            eqs = [(lb or "", t) for lb, t in v.texts.items()]
+            if v.kind == "stock":
+                eqs = [(f"initial{' ' + lb if lb else ''}", t) for lb, t in eqs]
+                eqs += [(k, t) for k, t in (("inflow", v.inflow_text), ("outflow", v.outflow_text),
+                                            ("change", v.change_text)) if t]
+            out.append({"name": v.name, "kind": kind if v.kind != "aux" else "auxiliary",
+                        "dims": ", ".join(v.dims), "units": v.units, "description": v.description,
+                        "equations": eqs, "source": v.source, "note": v.note,
+                        "yearly": bool(getattr(v, "calendar_year", False))})
+        return out
+
+    return {"name": spec.name, "title": spec.title, "description": spec.description,
+            "sha256": spec.sha256, "file": attrs.get("model_file", ""), "svg": svg, "missing": missing,
+            "variables": rows(spec.stocks.values(), "stock") + rows(spec.flows.values(), "flow")
+            + rows(spec.outputs.values(), "output"),
+            "labels": [(d, ", ".join(f"{lb} ({ls.titles.get(lb, lb)})" for lb in ls.labels))
+                       for d, ls in spec.labels.items()]}
 
 
 def _disputes(run, run_path):
@@ -169,7 +229,7 @@ def _disputes(run, run_path):
     from ..analysis import disputes, sensitivity
     times = [str(t)[:7] for t in run.summary["time"].values]
     at = "2027-12" if "2027-12" in times else times[-1]
-    table = disputes(run, "china_total", metric="inference", at=at)
+    table = disputes(run, at=at)
     rows = []
     for q in table["quantity"].values:
         row = table.sel(quantity=q)
@@ -181,18 +241,20 @@ def _disputes(run, run_path):
                          "interval": f"{html_num(row['p05'].values[i])}–{html_num(row['p95'].values[i])}",
                          "narrows": f"{row['narrowing'].values[i]:.0%}", "impact": f"{float(row['impact']):.1%}"})
     cmd = f"dieroll disputes {run_path} --at {at} --chart"
+    what = f"{_short(run.summary, table.attrs['variable'])} ({table.attrs['labels']})" if table.attrs["labels"] \
+        else _short(run.summary, table.attrs["variable"])
     charts = [{"svg": _svg(plot.disputes_figure(table, run.summary.attrs, command=cmd),
-                           "Median and 90 % interval of China's compute given each claim of each disputed quantity"),
+                           f"Median and 90 % interval of {what} given each claim of each disputed quantity"),
                "caption": "Median and 90 % interval given each claim; the grey band is the 90 % interval over all "
                           "claims."}]
-    sens = sensitivity(run, "china_total", metric="inference", at=at)
+    sens = sensitivity(run, at=at)
     charts.append({"svg": _svg(plot.tornado_figure(sens, run.summary.attrs, command=cmd),
                                "Tornado chart: rank correlation and first-order index of each input"),
                    "caption": "What drives the result: rank correlation (coloured by sign) and the RBD-FAST "
                               "first-order index (grey) of each input, strongest first."})
     a = table.attrs
     return {"rows": rows, "charts": charts,
-            "caption": f"China's compute (inference) at {at}, given each claim, over {a['draws']:,} draws",
+            "caption": f"{what} at {at}, given each claim, over {a['draws']:,} draws",
             "text": f"Overall median {html_num(a['median_all'])}, 90 % interval {html_num(a['p05_all'])}–"
                     f"{html_num(a['p95_all'])}. 'Narrows by' is how much the 90 % interval shrinks if the dispute "
                     "were settled for that claim; impact is the expected narrowing."}
@@ -209,12 +271,15 @@ def _compare(run, others):
         runs[name] = o
     summaries = {k: r.summary for k, r in runs.items()}
     cmd = "dieroll compare " + " ".join(getattr(r, "path", k) for k, r in runs.items())
+    from ..selection import headline, label_text
+    first = next(iter(summaries.values()))
+    what = _short(first, headline(first)) + label_text(first[headline(first)], {})
     charts = [{"svg": _svg(plot.compare_figure(summaries, command=cmd), "Scenarios compared: median and 90 % band "
-                           "of China's compute per scenario"),
-               "caption": "Each scenario's median and 90 % band (inference)."},
+                           f"of {what} per scenario"),
+               "caption": f"Each scenario's median and 90 % band: {what}."},
               {"svg": _svg(plot.difference_figure(runs, command=cmd), "Each scenario minus this run, by month"),
                "caption": "Each scenario minus this run."}]
-    tab = differences(runs, "china_total", {"metric": "inference"})
+    tab = differences(runs)
     from ..analysis.compare import table_months
     months = table_months(tab)
     rows = []
@@ -227,7 +292,7 @@ def _compare(run, others):
            "difference." if tab.attrs["paired"] else "The runs did not all keep their draws with the same seed and "
            "N, so only the difference of the medians is shown (not the median of the difference).")
     return {"charts": charts, "rows": rows, "times": months, "how": how,
-            "caption": "China's compute (inference), each scenario minus this run"}
+            "caption": f"{what}, each scenario minus this run"}
 
 
 def build_report(run, *, published=None, compare=(), prior=None) -> str:
@@ -284,16 +349,20 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
                  ("seed", a.get("seed")), ("priors file", a.get("priors_file", "")),
                  ("priors sha256", a.get("priors_sha256", "")), ("what-ifs", what_ifs),
                  ("dieroll version", a.get("dieroll_version", "")), ("git commit", a.get("git_commit", "")),
-                 ("model", a.get("model", "")), ("created", a.get("created_at", "")),
+                 ("model", a.get("model", "")), ("model file", a.get("model_file", "")),
+                 ("model sha256", a.get("model_sha256", "")), ("created", a.get("created_at", "")),
                  ("command", a.get("history", "")), ("quantile method", a.get("quantile_method", ""))]
+    model = _model_section(a)
     sections = [{"id": "headline", "title": "Headline numbers"}] + \
         [{"id": g["id"], "title": g["title"]} for g in groups]
     if pub_rows:
         sections.append({"id": "published", "title": "Published estimates"})
     if cmp:
         sections.append({"id": "compare", "title": "Scenarios compared"})
-    sections += [{"id": "disputes", "title": "Which dispute matters"},
-                 {"id": "priors", "title": "Priors and sources"},
+    sections += [{"id": "disputes", "title": "Which dispute matters"}]
+    if model:
+        sections.append({"id": "model", "title": "The model: diagram and equations"})
+    sections += [{"id": "priors", "title": "Priors and sources"},
                  {"id": "provenance", "title": "Provenance"}]
     n_judged = sum(q.basis == "judgement" for q in prior.quantities.values())
     priors_text = (f"{len(prior.quantities)} quantities, {len(prior.disputed())} with competing claims, "
@@ -308,7 +377,7 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     return env.get_template("report.html.j2").render(
         title=a.get("title", "dieroll run"), window=f"{str(t[0])[:7]} to {str(t[-1])[:7]}", prov=prov,
         sections=sections, headline={"times": [str(x)[:7] for x in times], "rows": rows}, chart_groups=groups,
-        published=pub_rows, compare=cmp, disputes=disp, priors=_priors_rows(prior), priors_text=priors_text,
+        published=pub_rows, compare=cmp, disputes=disp, model=model, priors=_priors_rows(prior), priors_text=priors_text,
         prov_rows=prov_rows, regenerate=regenerate, css=css)
 
 

@@ -29,6 +29,7 @@ import xarray as xr
 
 from ..engine.reduce import FOLD
 from ..errors import RunStoreError
+from ..selection import label_attrs
 from ..units import cf_attrs
 
 __all__ = ["DrawsWriter", "BATCH"]
@@ -135,7 +136,7 @@ class DrawsWriter:
         for o in contract.outputs:
             dims = tuple(d for d, _ in o.dims)
             for d, labels in o.dims:
-                ocoords[d] = np.array(labels, dtype=object)
+                ocoords[d] = xr.Variable(d, np.array(labels, dtype=object), label_attrs(self.model, d))
             block = out[contract.block(o.name)].reshape(contract.shape(o.name) + (len(self.time), n))
             outputs[o.name] = xr.Variable(dims + ("time", "draw"), block,
                                           {**cf_attrs(o.units), "long_name": o.long_name}).transpose("draw", ...)

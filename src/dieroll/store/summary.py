@@ -24,7 +24,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from ..selection import YEAR_ENDS
+from ..selection import YEAR_ENDS, headlines, label_attrs
 from ..units import cf_attrs
 from .provenance import git_commit, now_utc, version
 
@@ -62,7 +62,7 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         dims = tuple(d for d, _ in o.dims)
         shape = contract.shape(o.name)
         for d, labels in o.dims:
-            coords[d] = (d, np.array(labels, dtype=object), {"long_name": d})
+            coords[d] = (d, np.array(labels, dtype=object), label_attrs(model, d))
         rows = contract.block(o.name)
         sl = slice(rows.start * T, rows.stop * T)  # reducer rows are (series, time) flattened
 
@@ -99,6 +99,7 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         "model": model.name,
         **({"model_file": model.source, "model_sha256": model.sha256, "model_text": model.text}
            if getattr(model, "sha256", "") else {}),
+        **getattr(model, "presentation", {}),
         "seed": str(sim.seed),
         "draws": int(sim.draws),
         "engine": json.dumps(sim.settings, sort_keys=True),
@@ -142,22 +143,16 @@ def summary_bytes(ds: xr.Dataset) -> bytes:
         return out.to_netcdf(engine="h5netcdf", encoding=enc)
 
 
-#: The headline series of a run of the China model: (output, labels, label).
-HEADLINES = (("china_total", {"metric": "inference"}, "China, inference (H100e)"),
-             ("china_total", {"metric": "training"}, "China, training (H100e)"),
-             ("us_total", {}, "United States (H100e)"),
-             ("us_china_ratio", {"metric": "inference"}, "US / China, inference"))
-
-
 def headline_rows(ds, times=None, fmt=None):
-    """``(label, [cell per time])`` for each headline output the summary has, each
-    cell ``median [p5–p95]``; ``times`` default to each December (or the last month)."""
+    """``(label, [cell per time])`` for each headline series of the run's model
+    (:func:`dieroll.selection.headlines`), each cell ``median [p5–p95]``; ``times``
+    default to each December (or the last month)."""
     fmt = fmt or (lambda x: f"{x:.3g}")
     if times is None:
         all_t = ds["time"].values
         times = [t for t in all_t if str(t)[5:7] == "12"] or [all_t[-1]]
     rows = []
-    for var, sel, label in HEADLINES:
+    for var, sel, label in headlines(ds):
         if var not in ds or any(d not in ds[var].dims for d in sel):
             continue
         da = ds[var].sel(**sel)
