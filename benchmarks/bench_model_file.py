@@ -16,6 +16,7 @@
    ``np.percentile``), in the same process: draws per second.
 
     python benchmarks/bench_model_file.py [--rounds 4] [--repeats 5] [--small-draws 1e6] [--no-cold]
+    python benchmarks/bench_model_file.py --in-run 3e6 --rounds 3    # the kernels timed inside runs
 """
 from __future__ import annotations
 
@@ -62,17 +63,47 @@ def worker(kind, repeats, save):
     print(" ".join(f"{t:.4f}" for t in times))
 
 
-def _spawn(kind, src, repeats, save):
+def in_run_worker(kind, draws):
+    """In this process: a ``simulate`` of ``draws`` baseline draws with the ``kind`` kernel
+    wrapped in a timer; print the whole run's seconds and the model kernel's."""
+    import dataclasses
+
+    import dieroll
+    from dieroll.engine.simulate import simulate
+    if kind == "hand":
+        from dieroll.model import MODEL as model
+    else:
+        from dieroll.modelfile import load_model
+        model = load_model("china")
+    spent = [0.0]
+    kernel = model.run_chunk
+
+    def timed(*a, **k):
+        t0 = time.perf_counter()
+        kernel(*a, **k)
+        spent[0] += time.perf_counter() - t0
+
+    timed_model = dataclasses.replace(model, run_chunk=timed)
+    prior = dieroll.load_priors(os.path.join(ROOT, "priors", "baseline.toml"), catalog=model.inputs)
+    simulate(prior, timed_model, draws=20_000)  # compile or load
+    spent[0] = 0.0
+    t0 = time.perf_counter()
+    simulate(prior, timed_model, draws=draws)
+    print(f"{time.perf_counter() - t0:.4f} {spent[0]:.4f}")
+
+
+def _spawn(kind, src, repeats, save, in_run=0):
+    call = f"b.in_run_worker({kind!r}, {in_run})" if in_run else f"b.worker({kind!r}, {repeats}, {save!r})"
     code = (f"import sys; sys.path[:0] = [{src!r}, {os.path.join(ROOT, 'benchmarks')!r}]; "
-            f"import bench_model_file as b; b.worker({kind!r}, {repeats}, {save!r})")
+            f"import bench_model_file as b; {call}")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env=dict(os.environ, PYTHONPATH=src))
     if out.returncode:
         raise SystemExit(f"{kind} kernel worker failed:\n{out.stderr[-3000:]}")
-    return [float(x) for x in out.stdout.split()[-repeats:]]
+    return [float(x) for x in out.stdout.split()[-(2 if in_run else repeats):]]
 
 
-def kernels(rounds, repeats, hand_commit):
+def kernels(rounds, repeats, hand_commit, in_run=0):
     with tempfile.TemporaryDirectory() as tmp:
         tree = os.path.join(tmp, "hand")
         subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", "--quiet", tree, hand_commit], check=True)
@@ -81,6 +112,19 @@ def kernels(rounds, repeats, hand_commit):
             kinds = {"hand-wired": "hand", "model file": "file"}
             res = {name: [] for name in srcs}
             saves = {name: os.path.join(tmp, f"{kinds[name]}.npy") for name in srcs}
+            if in_run:
+                runs = {name: [] for name in srcs}
+                for _ in range(rounds):
+                    for name in srcs:
+                        runs[name].append(_spawn(kinds[name], srcs[name], repeats, saves[name], in_run))
+                print(f"China model in a simulate of {in_run:,} baseline draws (the kernel timed inside the run), "
+                      f"{rounds} alternating processes of each: whole run / model kernel, seconds")
+                for name, v in runs.items():
+                    print(f"  {name:11} " + ", ".join(f"{w:.2f} / {m:.2f}" for w, m in v))
+                h, f = (min(m for _, m in runs[k]) for k in srcs)
+                hw, fw = (min(w for w, _ in runs[k]) for k in srcs)
+                print(f"  ratio of the fastest: model kernel {f / h:.2f}, whole run {fw / hw:.2f}")
+                return
             for _ in range(rounds):
                 for name in srcs:
                     res[name] += _spawn(kinds[name], srcs[name], repeats, saves[name])
@@ -167,10 +211,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=4, help="processes of each kernel, alternated")
     ap.add_argument("--repeats", type=int, default=5, help="timed calls in each process")
     ap.add_argument("--hand-commit", default=HAND_COMMIT, help="the commit whose dieroll.model is timed")
+    ap.add_argument("--in-run", type=float, default=0, metavar="DRAWS",
+                    help="instead of timing one chunk, time the kernels inside simulate runs of DRAWS draws")
     ap.add_argument("--small-draws", type=float, default=1e6)
     ap.add_argument("--no-cold", action="store_true")
     ap.add_argument("--no-small", action="store_true")
     a = ap.parse_args()
+    if a.in_run:
+        kernels(a.rounds, a.repeats, a.hand_commit, int(a.in_run))
+        return
     kernels(a.rounds, a.repeats, a.hand_commit)
     if not a.no_small:
         small(int(a.small_draws), 3)
