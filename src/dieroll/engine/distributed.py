@@ -114,8 +114,10 @@ def local_cluster(workers: int):
         raise RunError("--workers needs dask.distributed: pip install 'dask[distributed]'") from None
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 1 <= workers <= 1024:
         raise RunError(f"workers must be a whole number from 1 to 1024, got {workers!r}")
+    # the dashboard on a free port (":0"): dashboard_address=None still binds 8787 and fails when
+    # another cluster or program holds it (dask/distributed#8136)
     cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+                           dashboard_address=":0", env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
                            silence_logs=40)
     return cluster, Client(cluster)
 
