@@ -8,15 +8,18 @@ cache folder under a name made of its SHA-256 and imported from there, so a
 second run (or a dask worker) loads the compiled machine code from numba's
 on-disk cache instead of compiling again.
 
-The kernel has the structure of a hand-written one: draws in blocks of 64,
-months outer, draws innermost.  Each month, in order:
+The kernel has the structure of a hand-written one: draws in blocks of 128,
+months outer, draws innermost, each block's values in flat arrays where a row
+is a constant offset (so the compiler sees that rows do not overlap).  Each
+month, in order:
 
 1. every path input is interpolated (:func:`dieroll._months.paths_month`);
 2. calendar-year sums (``ytd()``, ``calendar_year`` outputs) restart in January
    and at the run's first month;
-3. flows and auxiliaries are computed in dependency order, one short loop over
-   the block's draws per label combination (short loops vectorise); a stock
-   named in them is its level at the start of the month;
+3. flows and auxiliaries are computed in dependency order, each label
+   combination one statement, consecutive statements joined into loops of
+   about eight (short loops vectorise; one loop for the whole month does not);
+   a stock named in them is its level at the start of the month;
 4. every stock's change is applied to its level term by term, in the order written
    (``(level + inflow) - outflow``);
 5. outputs are computed in dependency order (stocks at their new level);
@@ -42,7 +45,10 @@ from .spec import ModelSpec
 
 __all__ = ["generate", "load_kernel", "CompiledKernel"]
 
-_BLOCK = 64
+_BLOCK = 128
+#: Statements per loop over a block's lanes: consecutive equations are joined until a loop holds
+#: at least this many (docs/performance.md: 8 was the fastest of 1, 2, 4, 8, 16 and the whole month)
+_FUSE = 8
 #: Functions whose value depends on the month or on last month's state.
 FUNCTIONS_OF_TIME = ("prev", "ytd", "between", "after", "before", "months_since", "spread", "spread_between")
 
@@ -328,6 +334,20 @@ def _inline_single_uses(loops, em, stocks_from):
     return [item for item in items if item]
 
 
+def _fused(loops, k):
+    """Consecutive loops joined into loops of at least ``k`` statements.  Every statement works
+    on draw ``j`` alone, so running them in order inside one loop gives the same values."""
+    out, cur = [], []
+    for body in loops:
+        cur += body
+        if len(cur) >= k:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
 def _label(spec, v, env):
     """The label of ``v``'s per-label dimension at ``env`` (``None``: one equation for all)."""
     return spec.labels[v.by].labels[env[v.by]] if v.by else None
@@ -339,11 +359,18 @@ def _series_name(spec, name, env):
     return f"{name}[{labels}]" if labels else name
 
 
+_ROW = re.compile(r"\b(st|sb|pv|ob)\[(\d+), j\]")
+
+
 def _loop(lines, body, indent):
+    """A loop over every lane of the block: ``x[row, j]`` is written ``x[row * _B + j]`` on the
+    flat block arrays, so that each row is a constant offset and the compiler sees that rows
+    do not overlap (no run-time overlap checks; loops vectorise and can be joined).  Lanes past
+    the block's last draw compute on whatever the arrays hold and are never written out."""
     pad = " " * indent
-    lines.append(f"{pad}for j in range(nb):")
+    lines.append(f"{pad}for j in range(_B):")
     for stmt in body:
-        lines.append(f"{pad}    {stmt}")
+        lines.append(f"{pad}    " + _ROW.sub(lambda m: f"{m.group(1)}[{int(m.group(2)) * _BLOCK} + j]", stmt))
 
 
 def generate(spec: ModelSpec) -> str:
@@ -425,7 +452,7 @@ def generate_with_identical(spec: ModelSpec) -> tuple[str, tuple[tuple[str, str]
         init.append(f"st[{r}, j] = {em.emit(first, {}, [], 'initial') if first is not None else '0.0'}")
     init = em.hoisted_init + init
     month: list[str] = []
-    for body in _inline_single_uses(loops, em, stocks_from):
+    for body in _fused(_inline_single_uses(loops, em, stocks_from), _FUSE):
         _loop(month, body, 4)
     # stock initial values
     for v in spec.stocks.values():
@@ -476,18 +503,18 @@ _BLOCK_SOURCE = '''
 
 @kernel
 def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob,
-           out, outf, obf, stf, stream, write):
+           out, outf, obf, stf, pvf, sbf, stream, write):
     T = out.shape[1]
     n = out.shape[2]
     bw = ob.shape[1]
     by_draw(sc, j0, nb, sb)
     by_draw(knots, j0, nb, kb)
-    _init(sb, nb, abs0, st)
+    _init(sbf, nb, abs0, stf)
     u0 = np.uint64(j0)
     for t in range(T):
         a = abs0 + t
         paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step)
-        _month(t, a, abs0, nb, pv, st, sb, ob)
+        _month(t, a, abs0, nb, pvf, stf, sbf, obf)
         ut = np.uint64(t)
         for q in range(ob.shape[0]):
             if not write[q, t]:
@@ -512,20 +539,23 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     nblocks = (n + _B - 1) // _B
     nthr = max(1, min(nthreads, nblocks))
     for tid in prange(nthr):
-        pv = np.empty((max(P, 1), _B))
-        st = np.empty((N_STATE, _B))
-        sb = np.empty((max(scalars.shape[1], 1), _B))
+        # zeros: the lanes past a short last block compute on them (never on stale bits)
+        pv = np.zeros((max(P, 1), _B))
+        st = np.zeros((N_STATE, _B))
+        sb = np.zeros((max(scalars.shape[1], 1), _B))
         kb = np.empty((max(knots.shape[1], 1), _B))
-        ob = np.empty((N_SERIES, _B))
+        ob = np.zeros((N_SERIES, _B))
         obf = ob.reshape(-1)
         stf = st.reshape(-1)
+        pvf = pv.reshape(-1)
+        sbf = sb.reshape(-1)
         rat = np.empty((2 * max(P, 1), _B))
         step = np.empty(max(P, 1))
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
             _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
-                   st, sb, ob, out, outf, obf, stf, stream, write)
+                   st, sb, ob, out, outf, obf, stf, pvf, sbf, stream, write)
         if stream:
             store_fence()
 '''
