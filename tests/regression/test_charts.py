@@ -113,9 +113,11 @@ def test_hist_stacked_by_claim(run):
 def test_channels_and_analysis_charts(run):
     from dieroll import MODEL
     CHANNELS = MODEL.labels["channel"]
-    fig = plot.channels_figure(run.summary, command="c")
-    assert len(fig.axes[0].get_legend().get_texts()) == len(CHANNELS) + 1  # and the total's median
-    plt.close(fig)
+    for kw in ({}, {"var": "china_stock", "by": "channel"}):  # declared, or named as the CLI names it
+        fig = plot.channels_figure(run.summary, command="c", **kw)
+        texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert texts == [name for name, _ in CHANNELS.values()] + ["median of the total"], kw
+        plt.close(fig)
     t = disputes(run, at="2026-12")
     fig, ax = plt.subplots()
     plot.disputes_chart(t, ax)

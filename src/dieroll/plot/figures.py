@@ -309,6 +309,7 @@ def channels_figure(ds, *, var=None, by=None, total=None, log=False, command="",
         decl = stack_chart(ds, var)
         var, by, total = decl["var"], by or decl["by"], total if total is not None else decl.get("total")
     decl = next((c for c in declared_charts(ds, "stack") if c["var"] == var and c["by"] == by), {})
+    total = decl.get("total") if total is None else total
     with style():
         fig, ax = _new(layout.get("size"), layout.get("dpi"))
         channels(ds, ax, var=var, by=by, total=total, log=log, **labels)
