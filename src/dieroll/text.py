@@ -73,3 +73,10 @@ def human_bytes(n: float) -> str:
         n /= 1024
         if abs(n) < 1024 or unit == "TiB":
             return f"{n:.1f} {unit}"
+
+
+def did_you_mean(word, options) -> str:
+    """``"; did you mean 'x'?"`` for the option closest to ``word`` (difflib, cutoff 0.6), else ``""``."""
+    import difflib
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

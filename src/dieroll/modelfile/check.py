@@ -9,7 +9,6 @@ that keep a hostile file from exhausting the machine.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import math
 
@@ -17,6 +16,7 @@ import tomli_w
 
 from ..catalog import InputSpec
 from ..errors import ModelError, Problem
+from ..text import did_you_mean
 from .dimensions import TIME_UNITS, UnitSystem
 from .expr import ParseError, check_identifier, names_read, parse, signed_terms
 from .functions import BUILTINS, FUNCTIONS
@@ -49,9 +49,7 @@ _FIELDS = {
 }
 
 
-def _close(name, candidates) -> str:
-    near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {near[0]!r}?" if near else ""
+_close = did_you_mean
 
 
 class _Checker:

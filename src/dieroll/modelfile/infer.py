@@ -8,17 +8,14 @@ column, and the walk goes on, so that every problem is reported at once.
 """
 from __future__ import annotations
 
-import difflib
-
+from ..text import did_you_mean
 from .expr import Num, Name, Select
 from .functions import BUILTINS, DATE_FUNCTIONS, FUNCTIONS, REDUCERS
 
 __all__ = ["Context"]
 
 
-def _close(name, candidates) -> str:
-    near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {near[0]!r}?" if near else ""
+_close = did_you_mean
 
 
 class Context:

@@ -34,6 +34,8 @@ from __future__ import annotations
 import json
 import re
 
+from ..text import did_you_mean
+
 __all__ = ["Presentation", "check_presentation", "CHART_KINDS", "parse_series"]
 
 CHART_KINDS = {
@@ -183,8 +185,4 @@ def check_presentation(head: dict, outputs: dict, labels: dict, report) -> Prese
 
 
 def _near(name, candidates) -> str:
-    import difflib
-    if not isinstance(name, str):
-        return ""
-    near = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean {near[0]!r}?" if near else ""
+    return did_you_mean(name, candidates) if isinstance(name, str) else ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import copy
 import datetime as dt
-import difflib
 import math
 import re
 
@@ -19,7 +18,7 @@ import tomli_w
 from ..catalog import InputSpec
 from ..distributions import Distribution, parse_dist
 from ..distributions.spec import finite_number as _num
-from ..text import first_unsafe, printable
+from ..text import did_you_mean, first_unsafe, printable
 from .copula import check_correlations
 from .extends import Merged
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
@@ -41,9 +40,7 @@ MAX_DRAWS = 10**10
 TIME_AXIS = (dt.date(1678, 1, 1), dt.date(2262, 3, 31))
 
 
-def _suggest(word, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+_suggest = did_you_mean
 
 
 def _unknown_keys(table, allowed, key, report, what):
