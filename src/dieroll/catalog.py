@@ -56,7 +56,7 @@ class OutputSpec:
     name, units, long_name : str
     dims : tuple of (str, tuple of str)
         Extra dimensions besides ``draw`` and ``time`` with their labels, e.g.
-        ``(("channel", ("tsmc_ascend", ...)), ("metric", ("inference", "training")))``.
+        ``(("region", ("north", "south")), ("kind", ("low", "high")))``.
     year_end : bool
         A calendar-year flow, summed per draw from January and restarted each
         year: its value at a year's last month in the run (December, or the
@@ -96,8 +96,8 @@ class Model:
         Series equal by construction to another series in every draw and month,
         as pairs ``(series, the series it equals)`` written as
         :meth:`OutputContract.where <dieroll.contract.OutputContract.where>` writes
-        them, e.g. ``("china_stock[channel=nvidia_smuggled, metric=training]",
-        "china_stock[channel=nvidia_smuggled, metric=inference]")``.  The
+        them, e.g. ``("stock[region=north, kind=high]",
+        "stock[region=north, kind=low]")``.  The
         reducers count the second once for both (the first's quantiles, mean
         and sd are the second's; its exceedance is counted against its own
         thresholds), and every chunk checks the two bit for bit: a run stops

@@ -27,9 +27,9 @@ class OutputContract:
 
     Examples
     --------
-    >>> from dieroll import MODEL
-    >>> c = MODEL.contract
-    >>> c.row("china_total", metric="training") == c.first("china_total") + 1
+    >>> from dieroll.catalog import OutputSpec
+    >>> c = OutputContract([OutputSpec("total", "1", "a total", (("kind", ("low", "high")),))])
+    >>> c.row("total", kind="high") == c.first("total") + 1
     True
     """
 
@@ -60,7 +60,7 @@ class OutputContract:
         return slice(self.first(name), self.first(name) + self.spec(name).size)
 
     def row(self, name: str, **labels) -> int:
-        """The row of one series, e.g. ``row("china_stock", channel="tsmc_ascend", metric="inference")``.
+        """The row of one series, e.g. ``row("stock", region="north", kind="low")``.
 
         Every dimension of the output must be given a label.
         """
@@ -99,7 +99,7 @@ class OutputContract:
         return out
 
     def where(self, row: int) -> str:
-        """The series at ``row`` in words, e.g. ``china_stock[channel=tsmc_ascend, metric=inference]``."""
+        """The series at ``row`` in words, e.g. ``stock[region=north, kind=low]``."""
         for o in self.outputs:
             first = self._first[o.name]
             if first <= row < first + o.size:
@@ -112,7 +112,7 @@ class OutputContract:
 
     def parse(self, text: str) -> int:
         """The row of a series written as :meth:`where` writes it, e.g.
-        ``parse("china_total[metric=training]")``."""
+        ``parse("total[kind=high]")``."""
         name, bracket, rest = text.partition("[")
         labels = {}
         if bracket:

@@ -6,8 +6,8 @@ checked against.  A published-estimates file is TOML::
 
     [[estimate]]
     id = "heim-tsmc-bank"                 # letters, digits, _ and -
-    variable = "china_stock"              # an output of the model
-    labels = { channel = "tsmc_ascend", metric = "inference" }
+    variable = "stock"                    # an output of the run's model
+    labels = { region = "north", kind = "low" }   # a label of each of its label sets
     date = "2026-12"                      # YYYY-MM; YYYY for a yearly flow (*_ytd)
     value = 1_000_000                     # a point, or low and/or high (a range or a bound)
     units = "H100e"

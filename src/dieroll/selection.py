@@ -1,9 +1,8 @@
 """Pick one series of an output by its labels (channel, route, metric, ...).
 
 Outputs carry label dimensions besides ``time`` (and ``quantile`` in a summary,
-``draw`` in kept draws): ``china_stock[channel, metric]``,
-``ascend_packages[route]``, ``ascend_binding[constraint]``,
-``h100e_added_ytd[country, metric]``.  Charts, tables and analyses all select
+``draw`` in kept draws), as the run's model declares them, e.g.
+``stock[region, kind]``.  Charts, tables and analyses all select
 through :func:`select`, so a missing or wrong label is the same clear error
 everywhere: it names the output, the dimension and the labels to choose from.
 """
@@ -142,7 +141,7 @@ def declared_charts(ds, kind: str | None = None) -> list[dict]:
 
 
 def describe_labels(da) -> str:
-    """``channel: a, b, c; metric: inference, training`` for an error or a help text."""
+    """``region: north, south; kind: low, high`` for an error or a help text."""
     return "; ".join(f"{d}: {', '.join(map(str, da[d].values))}" for d in label_dims(da))
 
 
@@ -156,7 +155,7 @@ def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = 
     var : str
         Output name.
     labels : dict, optional
-        ``{"channel": "smic_ascend", "metric": "training"}``.  A ``None`` value
+        ``{"region": "north", "kind": "high"}``.  A ``None`` value
         counts as not given.  A label set whose model declares a ``default`` label
         defaults to it; every other label dimension must be chosen.  Labels for dimensions ``var`` does not
         have are ignored (one set of options serves several outputs).
@@ -196,7 +195,7 @@ def select(ds, var: str, labels: dict | None = None, *, keep: tuple[str, ...] = 
 
 
 def label_text(da, labels: dict | None = None) -> str:
-    """`` (smic_ascend, training)``: the chosen labels of an output, for a title."""
+    """`` (north, high)``: the chosen labels of an output, for a title."""
     labels = {k: v for k, v in (labels or {}).items() if v is not None}
     parts = []
     for dim in label_dims(da):

@@ -63,22 +63,10 @@ def test_partials_merged_in_order_equal_one_pass():
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A LocalCluster of two processes, started while another program holds dask's default
-    dashboard port 8787 (as a user's own cluster or RStudio would): it must start anyway."""
-    import socket
-
+    """A LocalCluster of two processes (its dashboard on a free port: no fixed port to collide with)."""
     from dieroll.engine.distributed import local_cluster
-    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        holder.bind(("", 8787))
-        holder.listen(1)
-    except OSError:
-        pass  # already held by another program: the same test
-    try:
-        cl, client = local_cluster(2)
-        assert client.scheduler_info()["workers"]
-    finally:
-        holder.close()
+    cl, client = local_cluster(2)
+    assert client.scheduler_info()["workers"]
     yield client
     client.close()
     cl.close()

@@ -62,7 +62,7 @@ class Chunk:
     model: Model | None = None
 
     def output(self, name: str, **labels) -> np.ndarray:
-        """One output series ``(T, n)``, e.g. ``output("china_stock", channel="tsmc_ascend", metric="inference")``."""
+        """One output series ``(T, n)``, e.g. ``output("stock", region="north", kind="low")``."""
         return self.out[self.model.contract.row(name, **labels)]
 
 

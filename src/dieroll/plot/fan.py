@@ -30,13 +30,12 @@ def fan(ds, var: str | None = None, ax=None, *, metric: str | None = None, color
     ds : xarray.Dataset
         A run's ``summary`` (``dieroll.open_run(path).summary``).
     var : str
-        Output name (``china_total``, ``us_total``, ``us_china_ratio``, ...).
+        Output name (default: the run's headline output; ``dieroll describe`` lists them).
     ax : matplotlib Axes, optional
     metric : str
         For outputs with a ``metric`` dimension.
     **labels
-        The label of each other dimension (``channel="smic_ascend"``,
-        ``route="tsmc"``); a missing one is a :class:`dieroll.selection.SelectionError`
+        The label of each other dimension (``region="north"``); a missing one is a :class:`dieroll.selection.SelectionError`
         listing the labels.
     color, label : optional
         Colour and legend label of the fan.

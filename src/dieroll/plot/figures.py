@@ -127,7 +127,7 @@ def fan_figure(ds, var: str | None = None, *, metric: str | None = None, log: bo
     with_us : bool
         Draw the model's ``beside`` output with the headline (default: yes).
     labels : dict, optional
-        Labels of the output's other dimensions (``{"channel": "smic_ascend"}``).
+        Labels of the output's other dimensions (``{"region": "north"}``).
     published : list of dieroll.published.Estimate, optional
         Drawn as labelled markers where they match ``var`` and its labels.
     **layout
