@@ -181,10 +181,9 @@ def _charts(ds, run_path: str, published) -> list[dict]:
     return groups
 
 
-def _model_section(attrs) -> dict | None:
+def _model_section(attrs, spec) -> dict | None:
     """The run's model: its stock-and-flow diagram (when Graphviz is installed) and every
     equation with units, source and note, from the model text the run recorded."""
-    spec = _run_model(attrs)
     if spec is None:
         return None
     from ..errors import DierollError
@@ -320,9 +319,9 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     ds = run.summary
     a = ds.attrs
     run_path = getattr(run, "path", "RUN")
+    spec = _run_model(a)  # the model the run recorded, checked once
     if prior is None:
         path = os.path.join(run_path, "priors.toml")
-        spec = _run_model(a)
         prior = load_priors(path, catalog=spec.inputs if spec is not None else None)
     times, rows = headline_rows(ds, fmt=html_num)
     groups = _charts(ds, run_path, published)
@@ -352,7 +351,7 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
                  ("model", a.get("model", "")), ("model file", a.get("model_file", "")),
                  ("model sha256", a.get("model_sha256", "")), ("created", a.get("created_at", "")),
                  ("command", a.get("history", "")), ("quantile method", a.get("quantile_method", ""))]
-    model = _model_section(a)
+    model = _model_section(a, spec)
     sections = [{"id": "headline", "title": "Headline numbers"}] + \
         [{"id": g["id"], "title": g["title"]} for g in groups]
     if pub_rows:
