@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# the tests of the kernels, the model's chunk and the results they give, run a second time by `make test`
+# with dieroll's one hand-written low-level path (streaming stores, dieroll/_stream.py) switched off
+KERNEL_TESTS := tests/unit/test_stream.py tests/unit/test_locate.py tests/statistical/test_reducers.py \
+	tests/statistical/test_sampling.py tests/regression/test_golden.py tests/regression/test_reproducibility.py
+
 .PHONY: run test test-slow bench notebook charts clean
 
 $(STAMP): pyproject.toml
@@ -19,6 +24,8 @@ run: $(STAMP)
 # Jupyter's kernel inside tests/regression/test_notebooks_show_figures.py (a failing cell fails it)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests
+	@echo "the kernels' tests again with streaming stores off (dieroll._stream's switch):"
+	DIEROLL_STREAMING=0 $(BIN)/python -m pytest -q -n 2 --dist loadfile $(KERNEL_TESTS)
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -44,11 +44,13 @@ def in_cache(red, rows, first):
         cuts = np.array([0, len(sel) // 2, len(sel)], np.int64)  # two threads' ranges
         src = np.arange(len(sel), dtype=np.int64)
         none = np.zeros(len(sel) + 1, np.int64)
-        args = (sub, 0, n, first, BLOCK, nw.win[sel], nw.counts.copy(), nw.cbase[sel], nw.ncell[sel],
-                red.vmin[sel], red.vmax[sel], red.shift[sel], red.lanes[sel], red.tsum[sel], red.tsq[sel],
-                red.thresholds[sel], red.nth[sel], red.exceed[sel], cuts, src, none, src[:0],
-                np.minimum(src + 1, len(sel) - 1), np.zeros(len(sel), np.int64), red._consts,
-                nw.tabs[sel] if len(nw.tabs) else nw.tabs)  # fancy indexing: copies, the run's are untouched
+        # fancy indexing: copies, the run's arrays are untouched
+        wins = _reduce.Windows(nw.win[sel], nw.tabs[sel] if len(nw.tabs) else nw.tabs, nw.counts.copy(),
+                               nw.cbase[sel], nw.ncell[sel], red._consts)
+        mom = _reduce.Moments(red.vmin[sel], red.vmax[sel], red.shift[sel], red.lanes[sel], red.tsum[sel],
+                              red.tsq[sel], red.thresholds[sel], red.nth[sel], red.exceed[sel])
+        cop = _reduce.Copies(src, none, src[:0], np.zeros(len(sel), np.int64))
+        args = (sub, 0, n, first, BLOCK, cuts, wins, mom, cop)
         t = time.perf_counter()
         for _ in range(reps):
             _reduce.accumulate(*args)
@@ -81,7 +83,7 @@ def compare(prior, layout, abs0, bufs, cs, pilot, th, N, reps):
             "year flows every month": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=same),
             "every row counted": Reducer(pilot, th, prior.run.quantiles, N, switch=sw),
             "per-slot locate": Reducer(pilot, th, prior.run.quantiles, N, switch=sw, same=same, skip=skip)}
-    none = np.zeros((0, 4, 8), np.float32)
+    none = np.zeros((0, 4, _reduce.TABLE), np.float32)
     reds["per-slot locate"].tabs = none
     f = 0
     while f <= sw:

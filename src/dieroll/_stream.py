@@ -1,50 +1,46 @@
-"""Memory hints for kernels that go through a chunk larger than the caches:
-streaming (non-temporal) stores and prefetches.
+"""Streaming (non-temporal) stores: the one hand-written low-level path in dieroll.
 
-The model writes 21 KB of outputs a draw into a chunk of 128 MB that the
+The model writes about 21 KB of outputs a draw into a chunk of 128 MiB that the
 reducers read back once.  With ordinary stores every cache line written is
 first read from memory (the core must own the line before it writes part of
-it), and the writes, 256 bytes here and 256 bytes there across the chunk,
-stall the core while those reads wait for memory: on the 2-core development
-machine the model kernel took 3.40-3.50 us a draw writing a chunk of 1,536
-draws and 1.87-1.89 us with the streaming stores below (the same bits; a
-whole phase-two draw through sampling, model and reducers 6.92-7.44 ->
-6.33-6.92 us, alternating in one process).  A streaming store writes a whole
-32-byte piece without reading the line first, and leaves the caches to the
-reducers' counters.
+it); a streaming store writes a whole 32-byte piece without reading the line
+first, and leaves the caches to the reducers.  What this buys on a whole run
+is measured by ``benchmarks/bench_streaming.py`` and reported in
+``docs/performance.md``; it is kept because it buys more than a fifth of the
+1e7 baseline run.
 
 :func:`stream8` stores eight values with one aligned non-temporal store
 (``vmovntps``); :func:`store_fence` orders such stores before the results are
 read by another thread (``sfence``; x86 does not order them otherwise).  A
 kernel streams only where :func:`can_stream` says the destination allows it,
-and copies with ordinary stores otherwise: the numbers are the same either
-way (each value is rounded to the destination's type once, as an assignment
-does).  On a machine that is not x86-64 :data:`STREAMING` is false and
-nothing streams.
+and copies with ordinary stores otherwise: the numbers are the same either way
+(each value is rounded to the destination's type once, as an assignment does).
 
-:func:`prefetch` asks for a line before it is needed: the reducers read each
-row of the chunk from memory once, and while they count one row they ask for
-the next (``prefetcht1``), so that its lines arrive during the counting
-instead of after it (phase-two reducers 2.86-2.90 -> 2.58-2.61 us a draw,
-``benchmarks/bench_reducer.py``, alternating; a whole phase-two draw 6.07-6.83
--> 5.61-6.24 us in five alternating pairs).  A prefetch changes no value.
+**The switch.**  Streaming is on where the machine is x86-64 and off
+elsewhere, and off everywhere when the environment variable
+``DIEROLL_STREAMING`` is ``0`` (read at import) or :data:`ENABLED` is set
+false (read at each call of :func:`can_stream`).  Off, no generated or
+hand-written IR runs: kernels take their portable path.  ``make test`` runs
+the kernels' tests both ways.
 """
 from __future__ import annotations
 
+import os
 import platform
 
 import numpy as np
-from llvmlite import binding as llvm
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import intrinsic
 
-__all__ = ["STREAMING", "ALIGN", "aligned_empty", "can_stream", "stream8", "store_fence", "prefetch"]
+__all__ = ["STREAMING", "ENABLED", "ALIGN", "aligned_empty", "can_stream", "stream8", "store_fence"]
 
-#: Whether this machine streams (x86-64: ``vmovntps`` and ``sfence``).
+#: Whether this machine can stream (x86-64: ``vmovntps`` and ``sfence``).
 STREAMING = platform.machine().lower() in ("x86_64", "amd64")
+#: The switch: kernels stream only while this is true (``DIEROLL_STREAMING=0`` turns it off).
+ENABLED = os.environ.get("DIEROLL_STREAMING", "1") != "0"
 #: Bytes of alignment a streamed piece of eight values needs (a float32 piece is 32 bytes).
 ALIGN = 32
 
@@ -63,9 +59,9 @@ def aligned_empty(shape, dtype, align: int = 64) -> np.ndarray:
 
 def can_stream(out: np.ndarray) -> bool:
     """Whether a kernel may stream eight values at a time into ``out[..., j:j + 8]``
-    for every ``j`` that is a multiple of 8: float32, C-contiguous, data aligned to
+    for every ``j`` that is a multiple of 8: the switch on (:data:`ENABLED`), float32, C-contiguous, data aligned to
     :data:`ALIGN` bytes and a last axis that is a multiple of 8 (so every row is)."""
-    return (STREAMING and out.dtype == np.float32 and out.flags.c_contiguous
+    return (STREAMING and ENABLED and out.dtype == np.float32 and out.flags.c_contiguous
             and out.ctypes.data % ALIGN == 0 and out.shape[-1] % 8 == 0)
 
 
@@ -73,11 +69,6 @@ def _element_ptr(context, builder, arrty, arr, i, ptrty):
     """Pointer of type ``ptrty`` to element ``i`` of the flat C array ``arr``."""
     data = context.make_array(arrty)(context, builder, arr).data
     return builder.bitcast(builder.gep(data, [i]), ptrty)
-
-
-#: LLVM's name for its prefetch intrinsic: mangled by the pointer type, which is
-#: ``ptr`` from LLVM 15 on (opaque pointers) and ``i8*`` before.
-_PREFETCH = "llvm.prefetch.p0" if llvm.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
 
 
 @intrinsic
@@ -123,33 +114,6 @@ def store_fence(typingctx):
             builder.call(fn, [])
         else:
             builder.fence("seq_cst")
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-def emit_prefetch(builder, ptr):
-    """Emit a ``prefetcht1`` of the line holding ``ptr`` (any pointer) at ``builder``:
-    the IR :func:`prefetch` generates, for other intrinsics' loops."""
-    i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-    fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                        _PREFETCH)
-    # read (0), locality 2 (prefetcht1), data cache (1)
-    builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 2), ir.Constant(i32, 1)])
-
-
-@intrinsic
-def prefetch(typingctx, a, i):
-    """Ask for the cache line holding ``a.flat[i]`` to be brought into the caches
-    (``prefetcht1``: a hint, it waits for nothing and changes no value).  No
-    bounds are checked; a prefetch of an address outside ``a`` does nothing."""
-    if not (isinstance(a, types.Array) and a.layout == "C" and isinstance(i, types.Integer)):
-        raise TypingError(f"prefetch takes a C array and an index, got {a}, {i}")
-    sig = types.void(a, i)
-
-    def codegen(context, builder, signature, args):
-        emit_prefetch(builder, _element_ptr(context, builder, signature.args[0], args[0], args[1],
-                                            ir.IntType(8).as_pointer()))
         return context.get_dummy_value()
 
     return sig, codegen

@@ -141,18 +141,35 @@ def test_a_real_full_disk_during_zarr_writes(small_fs, monkeypatch):
     assert shutil.disk_usage(runs).used < 1 << 20
 
 
+@pytest.fixture(scope="module")
+def sizes(tmp_path_factory):
+    """Bytes each file of a 300-draw baseline run takes on a tmpfs (whole 4 KiB pages),
+    measured on a run like the one the tests below make: no size is written in here."""
+    path = run_to_folder(BASELINE, runs_dir=str(tmp_path_factory.mktemp("sizes")), name="s", draws=300)
+    return {f: -(-os.path.getsize(os.path.join(path, f)) // 4096) * 4096 for f in os.listdir(path)}
+
+
+def _kib(n):
+    return f"{-(-n // 1024)}k"
+
+
+SPARE = files.MARGIN  # what the free-space check keeps spare
+
+
 @needs_tmpfs
-# priors.toml ~31 kB, summary.nc ~1,111 kB, fan.png ~136 kB, fan.svg ~60 kB; the check keeps 1 MiB spare:
-# summary.nc is refused below ~2,166 kB, fan.png between that and ~2,300 kB
-@pytest.mark.parametrize("checked,fooled,stage", [("1900k", "300k", "summary.nc"), ("2240k", "1210k", "fan.png")])
-def test_a_real_full_disk_at_summary_and_charts(small_fs, monkeypatch, checked, fooled, stage):
-    runs = small_fs(checked)
+@pytest.mark.parametrize("stage", ["summary.nc", "fan.png"])
+def test_a_real_full_disk_at_summary_and_charts(small_fs, monkeypatch, sizes, stage):
+    # file systems sized from the run's own files: one where the check refuses ``stage``
+    # (the files before it fit with the spare, ``stage`` does not), and one where the
+    # check is fooled and ``stage``'s write hits the wall half-way
+    before = sum(sizes[f] for f in STAGES[:STAGES.index(stage)])
+    runs = small_fs(_kib(before + SPARE + sizes[stage] // 2))
     r = subprocess.run(DIEROLL + ["--runs-dir", str(runs), "run", BASELINE, "--draws", "300", "--quiet"],
                        capture_output=True, text=True, cwd=ROOT, timeout=240)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr  # refused by the free-space check
     assert f"not enough disk space for {stage}" in r.stderr
     assert _settled_listing(runs) == []
-    runs = small_fs(fooled)
+    runs = small_fs(_kib(before + sizes[stage] // 4))
     monkeypatch.setattr(files, "check_free", lambda folder, need, what: None)  # and when the check is fooled
     with pytest.raises(RunStoreError, match=f"writing {stage} failed: the disk is full"):
         run_to_folder(BASELINE, runs_dir=str(runs), name="s", draws=300)

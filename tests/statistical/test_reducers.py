@@ -235,7 +235,7 @@ def test_min_and_max_of_every_row(rows, dtype):
 def test_sums_follow_their_documented_order(rows, dtype):
     # a slow reference of the order the kernel adds in: draw d goes to lane
     # d % LANES, lanes are closed pairwise at every BLOCK boundary (float32 rows
-    # go through the lanes held in registers, dieroll.engine._lanes)
+    # and float64 rows alike)
     from dieroll.engine._reduce import LANES
 
     def pairwise(v):

@@ -1,11 +1,14 @@
-"""Locating float32 values by lookup tables (dieroll.engine._locate) against a plain
-Python reference of the cells, and against the per-slot formula."""
+"""Locating float32 values by lookup tables (dieroll.engine._reduce._locate_table) against
+a plain Python reference of the cells, and against the per-slot formula; counting
+through copies of the counters against one increment per value."""
 import numpy as np
 import pytest
 from numba import njit
 
 from dieroll.engine import _reduce
-from dieroll.engine._locate import SLOTS, locate_compact_row, locate_row, tables
+from dieroll.engine.reduce import tables
+
+SLOTS = _reduce.TABLE - 1
 
 
 def _windows(rng, R, nwin_max=SLOTS):
@@ -50,7 +53,7 @@ def _reference(x, win, his):
 @njit
 def _cells_by_table(rows, tabs, out):
     for r in range(rows.shape[0]):
-        locate_row(rows[r], tabs[r], out[r])
+        _reduce._locate_table(rows[r], tabs[r], out[r])
 
 
 @njit
@@ -125,29 +128,25 @@ def test_tables_refuse_more_windows_than_they_hold():
 def _counts_cell_by_cell(rows, tabs, ncell, cbase, counts):
     idx = np.empty(rows.shape[1], np.uint32)
     for r in range(rows.shape[0]):
-        locate_row(rows[r], tabs[r], idx)
+        _reduce._locate_table(rows[r], tabs[r], idx)
         for i in range(rows.shape[1]):
             counts[cbase[r] + idx[i]] += 1
 
 
 @njit
-def _counts_compact(rows, tabs, ncell, cbase, counts, ms):
+def _counts_in_copies(rows, tabs, ncell, cbase, counts):
     n = rows.shape[1]
     idx = np.empty(n + 8, np.uint32)
-    above = np.zeros(8, np.int64)
     hist = np.empty(_reduce.COPIES * ncell.max(), np.uint32)
     for r in range(rows.shape[0]):
-        nxt = rows[min(r + 1, rows.shape[0] - 1)]
-        m = locate_compact_row(rows[r], tabs[r], idx, above, nxt)
-        ms[r] = m
-        _reduce._count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, np.uint64(cbase[r]), nxt)
+        _reduce._locate_table(rows[r], tabs[r], idx)
+        _reduce._count(idx, n, ncell[r], hist, counts, np.uint64(cbase[r]))
 
 
-@pytest.mark.parametrize("n", [1, 7, 8, 9, 64, 4096 + 5])
-def test_gaps_counted_in_registers_give_the_counts_of_counting_cell_by_cell(n):
-    # locate_compact_row + _count_compact (the gaps from the comparisons' totals, only
-    # in-window cells written) against locate_row and one increment per value: the same
-    # counts, at every edge, the infinities and nan included, for any row length
+@pytest.mark.parametrize("n", [1, 3, 4, 7, 64, 4096 + 5])
+def test_counting_in_copies_gives_the_counts_of_counting_cell_by_cell(n):
+    # _count (COPIES copies of a row's counters, added up after) against one increment
+    # per value: the same counts, at every edge, the infinities and nan included
     rng = np.random.default_rng(100 + n)
     win, his = _windows(rng, 300)
     rows = _values(rng, win, his, n)
@@ -158,14 +157,6 @@ def test_gaps_counted_in_registers_give_the_counts_of_counting_cell_by_cell(n):
     want = np.zeros(ncell.sum(), np.int64)
     got = np.zeros(ncell.sum(), np.int64)
     _counts_cell_by_cell(rows, tabs, ncell, cbase, want)
-    ms = np.zeros(len(rows), np.int64)
-    _counts_compact(rows, tabs, ncell, cbase, got, ms)
+    _counts_in_copies(rows, tabs, ncell, cbase, got)
     np.testing.assert_array_equal(got, want)
-    # only the values inside a window were written out
-    inside = np.zeros(len(rows), np.int64)
-    for r in range(len(rows)):
-        cells = want[cbase[r]:cbase[r] + ncell[r]]
-        gaps = np.concatenate([[0], np.cumsum(np.where(used[r], win[r, :, 2], 0).astype(np.int64) + used[r])])
-        gaps = gaps[:used[r].sum() + 1]
-        inside[r] = cells.sum() - cells[gaps].sum()
-    np.testing.assert_array_equal(ms, inside)
+    assert want.sum() == rows.size

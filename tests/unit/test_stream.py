@@ -1,13 +1,12 @@
-"""Streaming stores and prefetches (``dieroll._stream``): when a kernel may stream,
-that a streamed piece holds the values an assignment would, that the model's
-chunk is the same whichever way it is written, and that a prefetch is a hint
-that changes nothing."""
+"""Streaming stores (``dieroll._stream``): when a kernel may stream, that a streamed
+piece holds the values an assignment would, that the model's chunk is the same
+whichever way it is written, and that the switch turns streaming off."""
 import numpy as np
 import pytest
 from numba import njit
 
 from dieroll import _stream
-from dieroll._stream import ALIGN, aligned_empty, can_stream, prefetch, store_fence, stream8
+from dieroll._stream import ALIGN, aligned_empty, can_stream, store_fence, stream8
 
 
 @pytest.mark.parametrize("shape,dtype", [((3, 5, 16), np.float32), ((7,), np.float64), ((1, 1, 1), np.float32)])
@@ -121,34 +120,20 @@ def test_a_run_without_readers_of_its_chunks_has_the_same_results(baseline):
         assert np.array_equal(x, y, equal_nan=True)
 
 
-@njit
-def _sum_prefetching(a, ahead):
-    s = 0.0
-    for i in range(a.shape[0]):
-        if i % 16 == 0:
-            prefetch(a, i + ahead)  # past the end too: a hint, never a load
-        s += a[i]
-    return s
+def test_the_switch_turns_streaming_off(monkeypatch):
+    a = aligned_empty((4, 3, 16), np.float32)
+    monkeypatch.setattr(_stream, "ENABLED", False)
+    assert not can_stream(a)
+    monkeypatch.setattr(_stream, "ENABLED", True)
+    assert can_stream(a) == _stream.STREAMING
 
 
-def test_prefetch_is_a_hint_that_changes_nothing():
-    a = np.random.default_rng(3).random(10_000).astype(np.float32)
-    plain = 0.0
-    for x in a:
-        plain += float(x)
-    for ahead in (0, 256, 1 << 20):
-        assert _sum_prefetching(a, ahead) == plain
-    asm = _sum_prefetching.inspect_asm(_sum_prefetching.signatures[0])
-    if _stream.STREAMING:
-        assert "prefetcht1" in asm
-
-
-def test_prefetch_refuses_other_types():
-    from numba.core.errors import TypingError
-
-    @njit
-    def bad(a):
-        prefetch(a, 0)
-
-    with pytest.raises(TypingError, match="prefetch takes a C array"):
-        bad(np.zeros((4, 4))[:, 1])
+def test_the_environment_turns_the_switch_off():
+    import os
+    import subprocess
+    import sys
+    code = "from dieroll import _stream; print(_stream.ENABLED)"
+    for value, want in (("0", "False"), ("1", "True")):
+        r = subprocess.run([sys.executable, "-c", code], env={**os.environ, "DIEROLL_STREAMING": value},
+                           capture_output=True, text=True, check=True)
+        assert r.stdout.strip() == want

@@ -20,20 +20,15 @@ Unused slots have ``lo = +inf``, ``inv = 1``, ``nbins = 0`` and add ``-1``;
 instructions per value and window, no branches.  Float32 rows with at most
 seven windows (every run with seven quantiles or fewer) are located instead by
 counting the windows at or below each value and looking the one it may be in
-up in a table (:mod:`dieroll.engine._locate`): about a fifth faster.  Where
-the machine has AVX2's ``vpermd`` (:data:`dieroll.engine._locate.COMPACT`) such a
-row's values in the gaps between windows (about three quarters of them
-after the narrowing) are not counted one by one: the comparisons that find
-each value's window are summed per window in registers, only in-window
-cells are written out, and the gaps' counts follow (:func:`_count_compact`;
-the same counts, tested against counting cell by cell).
+up in a small table (:func:`_locate_table`, tables made by
+:func:`dieroll.engine.reduce.tables`): two instructions per window instead of
+six.
 
 Per row the work is split into loops: *locate* (the cell of every value,
 vectorised), *count* (one increment per value; when the row has fewer cells
 than the chunk has values, into ``COPIES`` copies of its cells that are then
 added to its counters in one pass), min and max (vectorised), sums
-about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised;
-for float32 rows with the lanes held in registers, :mod:`dieroll.engine._lanes`),
+about a pilot shift in ``LANES`` lanes chosen by the absolute draw index (vectorised),
 closed in a fixed order at every ``block`` boundary (so sums never depend on the
 chunking or the threads), and exceedance counts.  A row that is constant over
 a chunk (a channel that has not started yet: about 7 % of the baseline's rows)
@@ -45,27 +40,39 @@ A row declared equal to another by construction (``Model.identical``: 495 of
 the baseline's 5,346 rows, e.g. smuggled chips' training H100e, which is their
 inference H100e) is not counted at all: right after its source is counted,
 while the source is still in the cache, it is compared with it bit for bit
-and counted against its own thresholds (phase-two reducers 2.78-2.80 ->
-2.62-2.63 us a draw, ``Reducer`` with and without ``same`` fed the same chunks
-alternately; skipping the comparison would save another 0.1 us, which we do
-not).  The threads take contiguous ranges of rows of about equal work rather
+and counted against its own thresholds.  The threads take contiguous ranges of rows of about equal work rather
 than of equal number, since a copied or constant row costs a tenth of another.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import prange, types
-from numba.extending import overload
+from collections import namedtuple
+
+from numba import prange
 
 from .._jit import kernel
-from .._stream import prefetch
-from ._lanes import lanes_ir
-from ._locate import COMPACT, locate, locate_compact
 
 W = 8     # most window slots per row for the unrolled kernels (7 slots when 7 quantiles)
 NPAR = 3  # parameters per window slot: lo, inv, nbins
 LANES = 32  # partial sums per row, by absolute draw index (BLOCK must be a multiple)
 COPIES = 4  # copies of a row's counters while a chunk is counted (see _count)
+TABLE = 8   # entries of a lookup table: below every window, then up to TABLE - 1 windows
+
+#: A phase's quantile windows and their counters (the first phase's, or the narrow ones).
+#: ``win (R, K, NPAR)``: window slots in the rows' float type; ``tabs (R, 4, TABLE)``: the
+#: same windows as lookup tables (float32 rows of at most ``TABLE - 1`` windows), or no
+#: rows; ``counts[cbase[r]:cbase[r] + ncell[r]]``: row ``r``'s cells; ``consts``: 0, -1
+#: and ``K`` in the rows' type.
+Windows = namedtuple("Windows", "win tabs counts cbase ncell consts")
+#: What every row accumulates besides its counts: the run's min and max (rows' type),
+#: the pilot ``shift`` of the sums, the open block's ``lanes (R, 2 LANES)``, the open
+#: fold's closed sums ``tsum``/``tsq``, and ``exceed (R, M)``, the values above each of
+#: the row's ``nth`` ``thresholds (R, M)``.
+Moments = namedtuple("Moments", "vmin vmax shift lanes tsum tsq thresholds nth exceed")
+#: Rows equal by construction: ``src[r]`` is the row ``r`` equals (itself if none);
+#: ``rows[ptr[s]:ptr[s + 1]]`` are row ``s``'s copies; ``differs[copy]`` becomes one more
+#: than the first column where a copy differs from its source.
+Copies = namedtuple("Copies", "src ptr rows differs")
 
 
 @kernel(inline=True)
@@ -88,6 +95,52 @@ def _locate(row, p, idx, c, slots):
             t = t if t < p[k, 2] else p[k, 2]
             u += t
         idx[i] = np.uint32(np.int32(u))  # u >= 0
+
+
+@kernel(inline=True)
+def _locate_table(row, tab, idx):
+    """Counter cell of every value of a float32 ``row`` by its lookup table ``tab (4, TABLE)``.
+
+    ``j``, the number of windows whose lower edge is at or below ``x`` (the lower
+    edges rise, so it is the last such entry), picks table entry ``j`` (entry 0: below every window; entry ``k + 1``: window
+    ``k``, unused entries have ``lo = nan``, which no value is at or above)::
+
+        cell = base[j] + int(min((x - lo[j]) * inv[j], nbins[j]))
+
+    A value at or above window ``j - 1``'s upper edge gets ``nbins``: the gap
+    above it.  ``nan`` and ``-inf`` go to gap 0.  Lower edges are exact (compared,
+    not computed); ``t`` is rounded once, where the per-slot formula
+    (:func:`_locate`) also rounds its sum over the slots, so near an inner edge
+    the two may put a value in neighbouring cells (the reported error covers it).
+    """
+    # the table's entries as scalars (a tuple the loop below unrolls over): loaded once,
+    # so that the loop over values vectorises (read from the arrays in the loop, they
+    # are reloaded for every value, since idx might share their memory)
+    lo = _entries(tab[0])
+    inv = _entries(tab[1])
+    nb = _entries(tab[2])
+    base = _entries(tab[3].view(np.int32))
+    for i in range(row.shape[0]):
+        x = row[i]
+        # the last entry whose lower edge is at or below x is entry j, since the edges
+        # rise: found by selects rather than a count and a lookup, which does not vectorise
+        a, s, m, b = lo[0], inv[0], nb[0], base[0]
+        for k in range(1, TABLE):
+            up = x >= lo[k]
+            a = lo[k] if up else a
+            s = inv[k] if up else s
+            m = nb[k] if up else m
+            b = base[k] if up else b
+        t = (x - a) * s
+        t = t if t < m else m  # nan (j = 0 and x = +-inf) -> 0
+        idx[i] = np.uint32(b + np.int32(t))
+
+
+@kernel
+def _entries(v):
+    """The ``TABLE`` entries of a table row as a tuple (not inlined: numba's parallel
+    array analysis fails on the tuple inside ``accumulate``)."""
+    return (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
 
 
 @kernel(no_nan=True)
@@ -172,23 +225,6 @@ def _groups(seg, shift, lanes):
             lanes[LANES + k] += d * d
 
 
-_add_groups_f32 = lanes_ir(LANES)
-
-
-def _add_groups(seg, shift, lanes):
-    """Whole groups of ``LANES`` values of ``seg`` added to the lanes: float32 rows with
-    the lanes in registers (:mod:`dieroll.engine._lanes`), float64 rows by
-    :func:`_groups`; the same sums either way."""
-    raise NotImplementedError("_add_groups is called from numba kernels")
-
-
-@overload(_add_groups, inline="always")
-def _add_groups_overload(seg, shift, lanes):
-    if isinstance(seg, types.Array) and seg.dtype == types.float32:
-        return lambda seg, shift, lanes: _add_groups_f32(seg, shift, lanes)
-    return lambda seg, shift, lanes: _groups(seg, shift, lanes)
-
-
 @kernel(inline=True)
 def _add_one(lanes, lane, d):
     lanes[lane] += d
@@ -219,7 +255,7 @@ def _sums(row, first_draw, block, shift, lanes, tsum, tsq, adds):
             _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
             i += 1
         m = (stop - i) // LANES * LANES
-        _add_groups(row[i:i + m], shift, lanes)
+        _groups(row[i:i + m], shift, lanes)
         i += m
         while i < stop:
             _add_one(lanes, (first_draw + i) % LANES, row[i] - shift)
@@ -248,7 +284,7 @@ def _touch(a, start, stop):
 
 
 @kernel(inline=True)
-def _count(idx, n, nc, hist, counts, base, nxt):
+def _count(idx, n, nc, hist, counts, base):
     """Add one to cell ``idx[i]`` of a row's ``nc`` counters ``counts[base:]`` for every ``i < n``.
 
     Most values of a row fall in a few cells (the gaps between the quantile
@@ -258,17 +294,13 @@ def _count(idx, n, nc, hist, counts, base, nxt):
     ``i % COPIES`` (``hist[k * nc + cell]``), so that increments to one address
     are ``COPIES`` values apart; the copies are then added to ``counts`` in one
     vectorised pass.  Counts are integers: the result is the same as counting
-    one by one.  Meanwhile the lines of ``nxt``, the next row, are prefetched
-    one per 64-byte line (see :func:`dieroll._stream.prefetch`).
+    one by one.
     """
     m = np.uint64(nc)
     for c in range(COPIES * m):
         hist[c] = 0
     full = n // COPIES * COPIES
-    mask = 64 // nxt.itemsize - 1  # values a cache line, less one (a power of two, a multiple of COPIES)
     for i in range(0, full, COPIES):
-        if (i & mask) == 0:
-            prefetch(nxt, i)  # the next row's line: it arrives while this row is counted
         for k in range(COPIES):
             hist[np.uint64(k) * m + idx[i + k]] += 1
     for i in range(full, n):
@@ -280,70 +312,36 @@ def _count(idx, n, nc, hist, counts, base, nxt):
         counts[base + c] += t
 
 
-@kernel(inline=True)
-def _count_compact(idx, m, n, above, tab, nc, hist, counts, base, nxt):
-    """Add a row's ``n`` values to its ``nc`` counters ``counts[base:]`` from what
-    :func:`dieroll.engine._locate.locate_compact_row` left: the cells of the
-    ``m`` values inside a window (``idx[:m]``, counted in ``COPIES`` copies as
-    in :func:`_count`) and ``above[k]``, the values at or above table entry
-    ``k``'s lower edge.  Of the values with ``j`` windows at or below them
-    (``above[j] - above[j + 1]``, with ``above[0] = n``) those not in window
-    ``j - 1``'s bins are in the gap above it: the same counts as cell by cell."""
-    mm = np.uint64(nc)
-    _count(idx, m, nc, hist, counts, base, nxt)  # the windows' cells; hist keeps them by copy
-    first = tab[3].view(np.int32)
-    prev = n
-    for g in range(tab.shape[1]):
-        at_next = above[g + 1] if g + 1 < tab.shape[1] else 0
-        if g == 0:
-            counts[base] += prev - at_next  # gap 0: below every window
-        else:
-            nb = np.uint64(np.int64(tab[2, g]))
-            if nb == 0:
-                break  # no more windows
-            f = np.uint64(first[g])
-            inside = 0
-            for c in range(f, f + nb):
-                for k in range(COPIES):
-                    inside += hist[np.uint64(k) * mm + c]
-            counts[base + f + nb] += prev - at_next - inside  # the gap above window g - 1
-        prev = at_next
-
-
 @kernel(parallel=True)
-def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, vmax, shift, lanes, tsum, tsq,
-               thresholds, nth, exceed, cuts, src, copies_ptr, copies, nxt_row, differs, consts, tabs):
+def accumulate(out, lo, hi, first_draw, block, cuts, wins, mom, cop):
     """Add columns ``lo .. hi - 1`` of a chunk ``out (R, N)`` (draws in order, column
     ``lo`` being draw ``first_draw``) to the reducers of every row.
 
-    ``win (R, K, NPAR)`` holds each row's window slots (see the module
-    docstring) in the float type of ``out``; ``counts[cbase[r]:]`` holds row
-    ``r``'s ``ncell[r]`` cells; ``vmin`` and ``vmax`` have the rows' type; ``consts`` holds
-    0, -1 and ``K`` in it.  ``tabs (R, 4, 8)`` holds the same windows as lookup tables
-    (:func:`dieroll.engine._locate.tables`) for float32 rows of at most seven
-    windows, which are then located by them; otherwise it has no rows and the
-    per-slot formula is used.  Thread ``t`` takes rows ``cuts[t] .. cuts[t + 1] - 1``
-    (contiguous ranges of about equal work; the result does not depend on them).
+    ``wins`` (:data:`Windows`) holds each row's window slots (see the module
+    docstring) and counters; float32 rows of at most ``TABLE - 1`` windows are
+    located by its lookup tables, other rows by the per-slot formula.  ``mom``
+    (:data:`Moments`) holds what each row accumulates besides its counts, ``cop``
+    (:data:`Copies`) the rows equal by construction.  Thread ``t`` takes rows
+    ``cuts[t] .. cuts[t + 1] - 1`` (contiguous ranges of about equal work; the
+    result does not depend on them).
 
-    A row ``r`` with ``src[r] != r`` is equal by construction to row
-    ``src[r]`` (see :class:`dieroll.engine.reduce.Reducer`): it is not counted.
+    A row ``r`` with ``cop.src[r] != r`` is equal by construction to row
+    ``cop.src[r]`` (see :class:`dieroll.engine.reduce.Reducer`): it is not counted.
     Right after row ``s`` is counted, while it is still in the cache, each of
-    its copies ``copies[copies_ptr[s]:copies_ptr[s + 1]]`` is compared with it
-    bit for bit (``differs[copy]`` becomes one more than the first column
-    where they differ), given the source's minimum and maximum and its own
-    exceedance counts.  ``nxt_row[r]``
-    is the next row counted after ``r``, whose lines are prefetched while
-    ``r`` is counted.
+    its copies is compared with it bit for bit, given the source's minimum and
+    maximum and its own exceedance counts.
     """
     R = out.shape[0]
     n = hi - lo
+    win, tabs, counts, cbase, ncell, consts = wins
+    vmin, vmax, shift, lanes, tsum, tsq, thresholds, nth, exceed = mom
+    src, copies_ptr, copies, differs = cop
     K = win.shape[1]
     nthr = cuts.shape[0] - 1
     if n == 0:
         return
     for tid in prange(nthr):
         idx = np.empty(n + 8, np.uint32)  # scratch, once per thread (unsigned: no negative-index check)
-        above = np.zeros(8, np.int64)
         hist = np.empty(COPIES * min(ncell.max(), n), np.uint32)  # for rows of at most n cells
         tmp = np.empty(2, np.int32)
         ends = np.empty(2, out.dtype)
@@ -351,7 +349,6 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
             if src[r] != r:
                 continue  # a copy: compared after its source
             row = out[r, lo:hi]
-            nxt = out[nxt_row[r], lo:hi]
             # this chunk's min and max, then the run's
             if out.itemsize == 4:
                 ends[0], ends[1] = _minmax32(row, row[0], row[0], tmp)
@@ -364,30 +361,24 @@ def accumulate(out, lo, hi, first_draw, block, win, counts, cbase, ncell, vmin, 
             const = ends[0] == ends[1]
             seg = row[:1] if const else row
             base = np.uint64(cbase[r])
-            if COMPACT and tabs.shape[0] == R and not const and ncell[r] <= n:
-                # float32 rows, at most 7 windows, more values than cells: by lookup tables,
-                # the gaps counted in registers (dieroll.engine._locate.locate_compact_row)
-                m = locate_compact(seg, tabs[r], idx, above, nxt)
-                _count_compact(idx, m, n, above, tabs[r], ncell[r], hist, counts, base, nxt)
+            if tabs.shape[0] == R:  # float32 rows, at most 7 windows: by lookup tables
+                _locate_table(seg, tabs[r], idx)
+            elif K == 7:
+                _locate(seg, win[r], idx, consts, 7)
+            elif K == 8:
+                _locate(seg, win[r], idx, consts, 8)
             else:
-                if tabs.shape[0] == R:  # float32 rows, at most 7 windows: by lookup tables
-                    locate(seg, tabs[r], idx)
-                elif K == 7:
-                    _locate(seg, win[r], idx, consts, 7)
-                elif K == 8:
-                    _locate(seg, win[r], idx, consts, 8)
-                else:
-                    _locate(seg, win[r], idx, consts, K)
-                if const:
-                    counts[base + idx[0]] += n
-                elif ncell[r] <= n:
-                    _count(idx, n, ncell[r], hist, counts, base, nxt)
-                else:
-                    # more cells than values (the first phase of a long run): counted in place,
-                    # the row's counters read in order first so that they arrive many at a time
-                    tmp[0] = _touch(counts, cbase[r], cbase[r] + ncell[r])
-                    for i in range(n):
-                        counts[base + idx[i]] += 1
+                _locate(seg, win[r], idx, consts, K)
+            if const:
+                counts[base + idx[0]] += n
+            elif ncell[r] <= n:
+                _count(idx, n, ncell[r], hist, counts, base)
+            else:
+                # more cells than values (the first phase of a long run): counted in place,
+                # the row's counters read in order first so that they arrive many at a time
+                tmp[0] = _touch(counts, cbase[r], cbase[r] + ncell[r])
+                for i in range(n):
+                    counts[base + idx[i]] += 1
             adds = not (const and row[0] - shift[r] == 0.0)
             tsum[r], tsq[r] = _sums(row, first_draw, block, shift[r], lanes[r], tsum[r], tsq[r], adds)
             _exceed(row, n, const, thresholds[r], nth[r], exceed[r])

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from . import _locate, _reduce
+from . import _reduce
 
 __all__ = ["Reducer", "Partial", "RowsDiffer", "PILOT", "BLOCK", "FOLD"]
 
@@ -73,14 +73,41 @@ _SIGMAS = 6.0
 _SLACK = 0.01  # of a bin: what the locate arithmetic may blur at an edge (a few thousandths)
 
 
+def tables(win: np.ndarray) -> np.ndarray:
+    """Lookup tables ``(R, 4, TABLE)`` float32 for window slots ``win (R, K, 3)`` (``lo, inv,
+    nbins`` per slot; unused slots have ``lo = +inf``; see :mod:`dieroll.engine._reduce`).
+
+    Rows ``[lo, inv, nbins, base]``; entry ``k + 1`` is window ``k``, entry 0 is
+    below every window (all zeros); ``base`` holds the int32 bits of the cell of
+    the entry's first bin.  Unused entries get ``lo = nan``, which no value is at
+    or above.
+    """
+    V = _reduce.TABLE
+    R, K = win.shape[:2]
+    if K > V - 1 and np.isfinite(win[:, V - 1:, 0]).any():
+        raise ValueError(f"a lookup table holds at most {V - 1} windows")
+    k = min(K, V - 1)
+    lo = win[:, :k, 0].astype(np.float64)
+    used = np.isfinite(lo)
+    nb = np.where(used, win[:, :k, 2], 0).astype(np.int64)
+    first_bin = np.cumsum(nb + used, axis=1) - (nb + used) + 1  # cell of each window's first bin
+    out = np.zeros((R, 4, V), np.float32)
+    out[:, 0, 1:] = np.nan
+    out[:, 0, 1:1 + k] = np.where(used, lo, np.nan)
+    out[:, 1, 1:1 + k] = np.where(used, win[:, :k, 1], 0.0)
+    out[:, 2, 1:1 + k] = nb
+    out[:, 3].view(np.int32)[:, 1:1 + k] = np.where(used, first_bin, 0)
+    return out
+
+
 def _tables_for(win: np.ndarray, dtype) -> np.ndarray:
-    """Lookup tables for window slots ``win`` (:func:`dieroll.engine._locate.tables`) where
-    the kernel locates by them (float32 rows, at most seven windows a row); else
-    an array with no rows, and the kernel locates slot by slot."""
+    """Lookup tables for window slots ``win`` (:func:`tables`) where the kernel locates
+    by them (float32 rows, at most ``TABLE - 1`` windows a row); else an array with no
+    rows, and the kernel locates slot by slot."""
     used = np.isfinite(win[:, :, 0]).sum(axis=1)
-    if dtype == np.float32 and used.max(initial=0) <= _locate.SLOTS:
-        return _locate.tables(win)
-    return np.zeros((0, 4, 8), np.float32)
+    if dtype == np.float32 and used.max(initial=0) <= _reduce.TABLE - 1:
+        return tables(win)
+    return np.zeros((0, 4, _reduce.TABLE), np.float32)
 
 
 def _sorted_quantiles(s: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -267,9 +294,6 @@ class Reducer:
         self._copies_ptr = np.concatenate([[0], np.cumsum(np.bincount(src[self.alias], minlength=R))]).astype(np.int64)
         counted = np.flatnonzero(self._ksrc == np.arange(R))
         self.counted = counted
-        # the next counted row after each row (prefetched while it is counted)
-        pos = np.searchsorted(counted, np.arange(R), side="right")
-        self._nxt = counted[np.minimum(pos, len(counted) - 1)].astype(np.int64)
         self._differs = np.zeros(R, np.int64)
         self.lanes = np.zeros((R, 2 * _reduce.LANES))  # the open block's sums and sums of squares
         self.tsum, self.tsq = np.zeros(R), np.zeros(R)  # the open fold's closed blocks
@@ -301,10 +325,9 @@ class Reducer:
             if self.switch is not None and self.narrow is None and d >= self.switch:
                 self.narrow = _Narrow(self)  # the windows narrow exactly at draw ``switch``
             if self.narrow is None:
-                self._accumulate(rows, a, stop, d, self.win, self.counts, self.cbase, self.ncell, self.tabs)
+                self._accumulate(rows, a, stop, d, self)
             else:
-                nw = self.narrow
-                self._accumulate(rows, a, stop, d, nw.win, nw.counts, nw.cbase, nw.ncell, nw.tabs)
+                self._accumulate(rows, a, stop, d, self.narrow)
             self.n = first_draw + stop
             if self.n == self.next_fold(d):
                 self._fold()
@@ -333,11 +356,14 @@ class Reducer:
         cuts[0], cuts[-1] = 0, R
         return np.maximum.accumulate(cuts)
 
-    def _accumulate(self, rows, lo, hi, first_draw, win, counts, cbase, ncell, tabs):
-        _reduce.accumulate(rows, lo, hi, first_draw, BLOCK, win, counts, cbase, ncell, self.vmin,
-                           self.vmax, self.shift, self.lanes, self.tsum, self.tsq, self.thresholds,
-                           self.nth, self.exceed, self._cuts(numba.get_num_threads()), self._ksrc, self._copies_ptr,
-                           self._copies, self._nxt, self._differs, self._consts, tabs)
+    def _accumulate(self, rows, lo, hi, first_draw, phase):
+        """Columns ``lo .. hi - 1`` of ``rows`` into the windows and counters of ``phase``
+        (this reducer or its narrow windows)."""
+        wins = _reduce.Windows(phase.win, phase.tabs, phase.counts, phase.cbase, phase.ncell, self._consts)
+        mom = _reduce.Moments(self.vmin, self.vmax, self.shift, self.lanes, self.tsum, self.tsq,
+                              self.thresholds, self.nth, self.exceed)
+        cop = _reduce.Copies(self._ksrc, self._copies_ptr, self._copies, self._differs)
+        _reduce.accumulate(rows, lo, hi, first_draw, BLOCK, self._cuts(numba.get_num_threads()), wins, mom, cop)
         bad = self.alias[self._differs[self.alias] > 0]
         if len(bad):
             r = int(bad[0])

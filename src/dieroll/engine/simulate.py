@@ -36,10 +36,7 @@ STOP = threading.Event()
 #: Bytes of float32 outputs per chunk unless told (6,144 draws of the baseline).  Large
 #: chunks spread each row's fixed cost in the reducers (its counters and sums, read and
 #: written once a chunk) over more draws, and the model streams the chunk past the caches
-#: (dieroll._stream), so that its size no longer costs the model.  A phase-two draw of
-#: the baseline (windows for 1e7; sampling, model, reducers; median of 3, interleaved in
-#: one process, 2026-12-06): chunks of 1,536 / 3,072 / 6,144 draws 7.87 / 7.24 / 6.54 us,
-#: and in a later hour 3,072 / 6,144 / 12,288 draws 6.26 / 5.56 / 5.43 us.
+#: (:mod:`dieroll._stream`), so that its size does not cost the model.
 DEFAULT_CHUNK_BYTES = 128 * 2**20
 #: The largest chunk a caller may ask for (its outputs are held in memory at once).
 MAX_CHUNK = 1 << 22
