@@ -9,12 +9,18 @@ call them, so that a path's values are the same bits in every model.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
 from ._jit import kernel
 
-__all__ = ["by_draw", "paths_month", "paths_by_month", "paths_on_grid"]
+__all__ = ["PathGrid", "by_draw", "paths_month", "paths_by_month", "paths_on_grid"]
+
+#: The paths on a run's months: knots ``nk (P,)`` at offset ``koff (P,)`` of the knot
+#: vector, interpolation ``interp (P,)`` (0 linear, 1 log-linear, 2 step), and for each
+#: month the left knot ``seg (P, T)`` and the fraction towards the next ``frac (P, T)``.
+PathGrid = namedtuple("PathGrid", "koff nk interp seg frac")
 
 
 @kernel(inline=True)
@@ -27,7 +33,7 @@ def by_draw(src, j0, nb, dst):
 
 
 @kernel(inline=True)
-def paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step):
+def paths_month(t, nb, grid, kb, pv, rat, step):
     """Every path of the block's draws in month ``t``: ``pv[path, draw]`` (last month's values in).
 
     Before the first knot a path holds its first value, after the last its last;
@@ -40,8 +46,10 @@ def paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, 
     interpolation fraction grows by the same step each month (to rounding,
     checked to 1e-15; otherwise the ratio is taken afresh).  The product
     differs from ``exp`` by a few units in the last place per month.  The
-    block's knots are in ``kb[knot, draw]`` (:func:`by_draw`).
+    block's knots are in ``kb[knot, draw]`` (:func:`by_draw`), the paths' months in
+    ``grid`` (:data:`PathGrid`).
     """
+    pa_koff, pa_nk, pa_interp, pa_seg, pa_frac = grid
     for p in range(pv.shape[0]):
         ko = pa_koff[p]
         nk = pa_nk[p]

@@ -77,8 +77,8 @@ def test_model_chunk_is_the_same_streamed_or_not(baseline, n):
     for stream in (True, False):
         out = aligned_empty((MODEL.n_series, T, n), np.float32)
         out[:] = np.nan
-        kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
-                         layout.pa_frac, 2, out, out.reshape(-1) if stream else np.empty(8, np.float32), stream,
+        kernel.run_chunk(sc, kn, 2022 * 12 + 9, layout.grid, 2, out,
+                         out.reshape(-1) if stream else np.empty(8, np.float32), stream,
                          np.ones((MODEL.n_series, T), np.bool_))
         outs.append(out)
     assert np.isfinite(outs[0]).all()

@@ -34,12 +34,11 @@ def _uniforms(seed, stream, step, d0, nb, a, b):
 
 
 @kernel(parallel=True)
-def sample_chunk(seed, first_draw, code, params, aux, aux_off,
-                 sc_stream, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
-                 pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading,
-                 nthreads, scalars, claims, knots):
+def sample_chunk(seed, first_draw, dists, sci, pai, nthreads, scalars, claims, knots):
     """Fill ``scalars (n, S)``, ``claims (n, S)`` and ``knots (n, K)`` for draws
-    ``first_draw .. first_draw + n - 1``.
+    ``first_draw .. first_draw + n - 1`` of the inputs ``dists``, ``sci`` and ``pai``
+    (:class:`~dieroll.engine.layout.Dists`, :class:`~dieroll.engine.layout.ScalarInputs`,
+    :class:`~dieroll.engine.layout.PathInputs`).
 
     Per block of ``_B`` draws, first every uniform, then the scalars' claims,
     copula and inverse CDFs, then the path knots, each quantity by quantity
@@ -47,6 +46,9 @@ def sample_chunk(seed, first_draw, code, params, aux, aux_off,
     contiguous ranges, each thread with its own scratch arrays; the result
     does not depend on it.
     """
+    code, params, aux, aux_off = dists
+    sc_stream, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol = sci
+    pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading = pai
     n = scalars.shape[0]
     S = scalars.shape[1]
     K = knots.shape[1]

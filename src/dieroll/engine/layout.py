@@ -7,13 +7,27 @@ one-knot (constant) path.
 from __future__ import annotations
 
 import zlib
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 
+from .._months import PathGrid
 from ..priors import PriorSet, copula_matrix
 
-__all__ = ["InputLayout", "build_layout", "stream_id"]
+__all__ = ["InputLayout", "build_layout", "stream_id", "Dists", "ScalarInputs", "PathInputs"]
+
+#: Every distribution of every claim and knot: a family ``code (D,)``, ``params (D, 8)`` and
+#: the tables some families keep in ``aux`` (``aux[aux_off[d]:]``).
+Dists = namedtuple("Dists", "code params aux aux_off")
+#: The scalar inputs: random-number ``stream (S,)``, first claim's distribution ``first (S,)``,
+#: number of claims ``ncl (S,)``, cumulative claim weights ``cum (S, C)``, and the Gaussian
+#: copula: the scalars in it ``cop_idx (m,)`` and its Cholesky factor ``cop_chol (m, m)``.
+ScalarInputs = namedtuple("ScalarInputs", "stream first ncl cum cop_idx cop_chol")
+#: The path inputs as sampled: ``stream (P,)``, first knot's distribution ``first (P,)``,
+#: knots ``nk (P,)``, offset in the knot vector ``koff (P,)``, each knot's random-number
+#: ``step (K,)`` and the common factor's ``loading (P,)``.
+PathInputs = namedtuple("PathInputs", "stream first nk koff step loading")
 
 INTERP_CODES = {"linear": 0, "log": 1, "step": 2}
 
@@ -54,6 +68,26 @@ class InputLayout:
     pa_seg: np.ndarray      # (P, T) int64 left knot of each time step
     pa_frac: np.ndarray     # (P, T) position between left and right knot
     knot_months: list[np.ndarray]
+
+    @property
+    def dists(self) -> Dists:
+        """The distributions, for the sampling kernel."""
+        return Dists(self.code, self.params, self.aux, self.aux_off)
+
+    @property
+    def scalars(self) -> ScalarInputs:
+        """The scalar inputs, for the sampling kernel."""
+        return ScalarInputs(self.sc_stream, self.sc_first, self.sc_ncl, self.sc_cum, self.cop_idx, self.cop_chol)
+
+    @property
+    def paths(self) -> PathInputs:
+        """The path inputs, for the sampling kernel."""
+        return PathInputs(self.pa_stream, self.pa_first, self.pa_nk, self.pa_koff, self.pa_step, self.pa_loading)
+
+    @property
+    def grid(self) -> PathGrid:
+        """The paths on the run's months, for the model's kernel (:func:`dieroll._months.paths_month`)."""
+        return PathGrid(self.pa_koff, self.pa_nk, self.pa_interp, self.pa_seg, self.pa_frac)
 
     @property
     def n_scalars(self) -> int:

@@ -96,11 +96,8 @@ def sample_inputs(layout: InputLayout, seed: int, first: int, n: int):
 
 
 def _fill_inputs(layout, seed, first, scalars, claims, knots):
-    sample_chunk(np.uint64(seed), np.int64(first), layout.code, layout.params, layout.aux,
-                 layout.aux_off, layout.sc_stream, layout.sc_first, layout.sc_ncl,
-                 layout.sc_cum, layout.cop_idx, layout.cop_chol, layout.pa_stream, layout.pa_first,
-                 layout.pa_nk, layout.pa_koff, layout.pa_step, layout.pa_loading, numba.get_num_threads(),
-                 scalars, claims, knots)
+    sample_chunk(np.uint64(seed), np.int64(first), layout.dists, layout.scalars, layout.paths,
+                 numba.get_num_threads(), scalars, claims, knots)
 
 
 class _Buffers:

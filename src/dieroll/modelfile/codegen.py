@@ -502,8 +502,13 @@ def generate_with_identical(spec: ModelSpec) -> tuple[str, tuple[tuple[str, str]
 _BLOCK_SOURCE = '''
 
 @kernel
-def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step, st, sb, ob,
-           out, outf, obf, stf, pvf, sbf, stream, write):
+def _block(sc, knots, j0, nb, abs0, grid, scratch, out, outf, stream, write):
+    """Draws ``j0 .. j0 + nb - 1`` (a block) month by month into the chunk ``out``."""
+    kb, pv, rat, step, st, sb, ob = scratch
+    obf = ob.reshape(-1)
+    stf = st.reshape(-1)
+    pvf = pv.reshape(-1)
+    sbf = sb.reshape(-1)
     T = out.shape[1]
     n = out.shape[2]
     bw = ob.shape[1]
@@ -513,7 +518,7 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
     u0 = np.uint64(j0)
     for t in range(T):
         a = abs0 + t
-        paths_month(t, nb, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step)
+        paths_month(t, nb, grid, kb, pv, rat, step)
         _month(t, a, abs0, nb, pvf, stf, sbf, obf)
         ut = np.uint64(t)
         for q in range(ob.shape[0]):
@@ -533,9 +538,12 @@ def _block(sc, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
 
 
 @kernel(parallel=True)
-def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, nthreads, out, outf, stream, write):
+def run_chunk(scalars, knots, abs0, grid, nthreads, out, outf, stream, write):
+    """Every draw of the chunk (``scalars (n, S)``, ``knots (n, K)``, the paths' months
+    ``grid``) into ``out (series, T, n)``: rows ``write[q, t]`` only, streamed into
+    ``outf`` (``out`` flat) where ``stream``."""
     n = scalars.shape[0]
-    P = pa_koff.shape[0]
+    P = grid.koff.shape[0]
     nblocks = (n + _B - 1) // _B
     nthr = max(1, min(nthreads, nblocks))
     for tid in prange(nthr):
@@ -545,17 +553,13 @@ def run_chunk(scalars, knots, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, 
         sb = np.zeros((max(scalars.shape[1], 1), _B))
         kb = np.empty((max(knots.shape[1], 1), _B))
         ob = np.zeros((N_SERIES, _B))
-        obf = ob.reshape(-1)
-        stf = st.reshape(-1)
-        pvf = pv.reshape(-1)
-        sbf = sb.reshape(-1)
         rat = np.empty((2 * max(P, 1), _B))
         step = np.empty(max(P, 1))
+        scratch = (kb, pv, rat, step, st, sb, ob)
         for b in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = b * _B
             nb = min(n, j0 + _B) - j0
-            _block(scalars, knots, j0, nb, abs0, pa_koff, pa_nk, pa_interp, pa_seg, pa_frac, kb, pv, rat, step,
-                   st, sb, ob, out, outf, obf, stf, pvf, sbf, stream, write)
+            _block(scalars, knots, j0, nb, abs0, grid, scratch, out, outf, stream, write)
         if stream:
             store_fence()
 '''
@@ -609,8 +613,7 @@ class CompiledKernel:
         stream = can_stream(out)
         write = (np.ones(out.shape[:2], np.bool_) if needed is None
                  else np.asarray(needed, np.bool_).reshape(out.shape[:2]))
-        mod.run_chunk(scalars, knots, abs0, layout.pa_koff, layout.pa_nk, layout.pa_interp, layout.pa_seg,
-                      layout.pa_frac, numba.get_num_threads(), out,
+        mod.run_chunk(scalars, knots, abs0, layout.grid, numba.get_num_threads(), out,
                       out.reshape(-1) if stream else np.empty(8, np.float32), stream, write)
 
     def __reduce__(self):
