@@ -19,7 +19,7 @@ import numba
 from _common import peak_rss_mib
 from dieroll import load_priors
 from dieroll.engine.distributed import DEFAULT_TASK_SIZE, local_cluster, plan
-from dieroll.engine.simulate import simulate
+from dieroll import simulate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -28,7 +28,8 @@ import time
 
 from _common import median_time, numpy_sample, numpy_sample_native, peak_rss_mib
 from dieroll.engine.layout import build_layout
-from dieroll.engine.simulate import simulate, summarised_rows
+from dieroll import simulate
+from dieroll.engine.simulate import summarised_rows
 from dieroll import MODEL, load_priors
 from numpy_china import reference_outputs
 
@@ -73,7 +74,7 @@ def numpy_reference(prior, n, chunk=10_000, seed=1, sampler="native", used=None,
 def agree(prior, n=500):
     """Stop unless the numpy version agrees with the model file's kernel on ``n`` baseline
     draws (to 1e-9 of each value or of 1: the two interpolate paths in different ways)."""
-    from dieroll.engine.simulate import evaluate
+    from dieroll import evaluate
     ch = evaluate(prior, draws=n)
     lay = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
     ref = reference_outputs(lay, ch.scalars, ch.knots, prior.run.start.year * 12 + prior.run.start.month - 1)

@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CODE = """
 import os, resource, sys, time
 from dieroll import load_priors
-from dieroll.engine.simulate import simulate
+from dieroll import simulate
 p = load_priors(os.path.join({root!r}, 'priors', 'baseline.toml'))
 t = time.perf_counter()
 simulate(p, draws=int(float(sys.argv[1])))

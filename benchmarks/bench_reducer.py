@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 
 from dieroll import load_priors  # noqa: E402
 from dieroll.engine import simulate as S  # noqa: E402
+from dieroll.engine.chunks import ChunkBuffers  # noqa: E402
 from dieroll.engine.layout import build_layout  # noqa: E402
 from dieroll.engine import _reduce  # noqa: E402
 from dieroll.engine.reduce import BLOCK, FOLD, PILOT, Reducer  # noqa: E402
@@ -120,12 +121,12 @@ def main():
                          "in turn (e.g. 30)")
     args = ap.parse_args()
     prior = load_priors(os.path.join(ROOT, "priors", "baseline.toml"))
-    S.simulate(prior, draws=1_000)  # compile / load the numba cache
+    S.simulate(prior, MODEL, draws=1_000)  # compile / load the numba cache
     T, N, n_time = prior.run.n_steps, int(args.n_total), int(args.draws)
     layout = build_layout(prior, MODEL.scalar_names, MODEL.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     cs = args.chunk_size or S.default_chunk_size(MODEL, T)
-    bufs = S._Buffers(layout, MODEL.n_series, T, cs, dtype=np.float32)
+    bufs = ChunkBuffers(layout, MODEL.n_series, T, cs, dtype=np.float32)
     seed = prior.run.seed
     pilot = np.concatenate([bufs.chunk(MODEL, layout, seed, abs0, f, min(cs, PILOT - f)).out.copy()
                             for f in range(0, PILOT, cs)], axis=2).reshape(MODEL.n_series * T, PILOT)

@@ -6,9 +6,8 @@ from ._version import __version__
 
 from .errors import DierollError, Interrupted, PriorsError, Problem, RunError, RunStoreError
 from .priors import PriorSet, extend_priors
-from .api import Result, cluster, load_priors, reweight, run, run_to_folder
+from .api import Result, cluster, evaluate, load_priors, reweight, run, run_to_folder, simulate
 from .analysis import disputes, sensitivity, sweep
-from .engine.simulate import evaluate, simulate
 from .store import Run, clean, leftovers, list_runs, open_run
 from . import export, plot, published
 from .report import build_report, write_report

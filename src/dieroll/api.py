@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 import xarray as xr
 
+from .engine import simulate as _engine
 from .engine.layout import build_layout
-from .engine.simulate import simulate
 from .priors import PriorSet
 from .store import DrawsWriter, summary_bytes, summary_dataset, write_run_folder
 from .store.folder import DRAWS, PRIORS, SUMMARY
 from .store.provenance import command_line
 
-__all__ = ["Result", "cluster", "load_priors", "run", "run_to_folder", "default_run_name", "reweight"]
+__all__ = ["Result", "cluster", "load_priors", "run", "run_to_folder", "default_run_name", "reweight", "simulate",
+           "evaluate"]
 
 _CHINA = object()
 
@@ -28,6 +29,35 @@ def load_priors(path, *, catalog=_CHINA) -> PriorSet:
     if catalog is _CHINA:
         catalog = _model(None, path).inputs
     return load(path, catalog=catalog)
+
+
+def simulate(prior: PriorSet, model=None, **kwargs):
+    """Run ``model`` over ``prior`` in memory: :func:`dieroll.engine.simulate.simulate`
+    (the same keywords), with the model ``prior`` names in ``[run] model`` (else the
+    packaged China model) unless ``model`` is given.  Returns a
+    :class:`~dieroll.engine.simulate.Simulation`."""
+    return _engine.simulate(prior, _model_of(prior, model), **kwargs)
+
+
+def evaluate(prior: PriorSet, model=None, **kwargs):
+    """Every number of a few draws: :func:`dieroll.engine.simulate.evaluate` (the same
+    keywords), with the model ``prior`` names unless ``model`` is given.  Returns a
+    :class:`~dieroll.engine.simulate.Chunk`.
+
+    Examples
+    --------
+    >>> ch = dieroll.evaluate(dieroll.load_priors("priors/baseline.toml"), draws=3)  # doctest: +SKIP
+    >>> ch.out.shape                  # (output series, months, draws)               # doctest: +SKIP
+    (54, 99, 3)
+    """
+    return _engine.evaluate(prior, _model_of(prior, model), **kwargs)
+
+
+def _model_of(prior, model):
+    if model is not None:
+        return model
+    from .modelfile import model_for
+    return model_for(prior)
 
 
 @contextlib.contextmanager
@@ -106,7 +136,7 @@ def _simulated(prior, model, layout, writer, *, draws, seed, threads, chunk_size
                        "cluster: use run_to_folder(..., keep_draws=True), whose workers write draws.zarr")
     if writer is not None and writer.path is not None:
         writer.create()  # batches are written into it, here or by the workers
-    sim = simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
+    sim = _engine.simulate(prior, model, draws=draws, seed=seed, threads=threads, chunk_size=chunk_size,
                    on_chunk=writer.add if writer and client is None else None, progress=progress, layout=layout,
                    client=client, task_size=task_size, sink=writer if client is not None else None)
     return sim, summary_dataset(sim, command=command, priors_file=priors_file)

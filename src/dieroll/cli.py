@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from .errors import DierollError, Interrupted, PriorsError
+from .defaults import MONTH
 
 __all__ = ["main"]
 
@@ -432,7 +433,7 @@ def cmd_chart(args) -> int:
         elif kind == "hist":
             if run.prior is None:
                 raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({path})")
-            at = args.at or "2026-12"
+            at = args.at or MONTH
             from .selection import month_in
             month_in(at, ds["time"].values, "--at")
             if args.by and f"{args.by}_claim" not in run.prior:
@@ -841,7 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--out", help="folder to write into (default: the run folder)")
     ch.add_argument("--threshold", type=float, nargs="+",
                     help="levels for --kind exceedance (default: the thresholds the run stored)")
-    ch.add_argument("--at", help="YYYY-MM, for --kind hist (default: 2026-12)")
+    ch.add_argument("--at", help=f"YYYY-MM, for --kind hist (default: {MONTH})")
     ch.add_argument("--by", help="a disputed quantity to stack --kind hist by, or the label set --kind stack stacks "
                                  "over (default: none; for stack, the one the model declares)")
     ch.add_argument("--published", metavar="FILE",
@@ -914,7 +915,7 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("run", help="run name (under --runs-dir) or folder (run with --keep-draws)")
     dp.add_argument("--var", help="output (default: the model's headline output)")
     _label_options(dp, "--var")
-    dp.add_argument("--at", default="2026-12", help="month YYYY-MM (default: 2026-12)")
+    dp.add_argument("--at", default=MONTH, help=f"month YYYY-MM (default: {MONTH})")
     dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts (default: off)")
     dp.add_argument("--sweep", metavar="QUANTITY:CLAIM",
                     help="chart the output as that claim's weight goes 0 -> 1 (default: none)")

@@ -8,6 +8,7 @@ import os
 import numpy as np
 
 from .errors import RunStoreError
+from .defaults import QUANTILES
 
 __all__ = ["assert_run_schema"]
 
@@ -44,7 +45,7 @@ def assert_run_schema(run, model=None) -> None:
         problems.append("engine attribute is not JSON")
     if not np.issubdtype(ds["time"].dtype, np.datetime64):
         problems.append("time is not datetime64")
-    for need in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95):
+    for need in QUANTILES:
         if not np.any(np.isclose(ds["quantile"].values, need)):
             problems.append(f"quantile {need} missing")
     contract = model.contract

@@ -93,7 +93,7 @@ def _poisoned(bad_draw, bad_t, bad_row, value):
 @pytest.mark.parametrize("bad_draw", [5, 40_000])  # in the pilot, and in the main pass after it
 def test_non_finite_values_are_caught_in_any_chunk(tmp_path, value, bad_draw, monkeypatch):
     # a's draws are 0, 1, 2, ... so the model knows which draw it is computing
-    import dieroll.engine.simulate as sim_mod
+    import dieroll.engine.chunks as sim_mod
     real = sim_mod._fill_inputs
 
     def fill(layout, seed, first, scalars, claims, knots):

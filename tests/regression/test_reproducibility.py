@@ -5,7 +5,7 @@ import numba
 import numpy as np
 import pytest
 
-from dieroll.engine.simulate import evaluate, simulate
+from dieroll import evaluate, simulate
 from dieroll import load_priors
 from dieroll.modelfile import load_model
 

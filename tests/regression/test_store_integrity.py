@@ -49,7 +49,7 @@ def assert_one_line_error(r, rc=2):
 def test_a_reserved_name_is_refused_at_once_naming_the_holder(tmp_path, monkeypatch):
     import dieroll.api as api
     called = []
-    monkeypatch.setattr(api, "simulate", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(api._engine, "simulate", lambda *a, **k: called.append(1))
     with Reservation(str(tmp_path), "same"):
         for force in (False, True):
             with pytest.raises(RunError, match=rf"taken by a run in progress \(pid {os.getpid()} on \S+, started 20\d\d-.*: \S+"):

@@ -7,7 +7,7 @@ import pytest
 from dieroll import MODEL
 from dieroll._months import paths_on_grid
 from dieroll.engine.layout import build_layout
-from dieroll.engine.simulate import evaluate
+from dieroll import evaluate
 from dieroll.modelfile import build, check_file
 from dieroll.modelfile.reference import evaluate_reference
 

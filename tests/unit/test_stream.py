@@ -16,7 +16,8 @@ def test_aligned_empty(shape, dtype):
     assert a.ctypes.data % 64 == 0
 
 
-def test_can_stream_only_where_every_piece_is_aligned():
+def test_can_stream_only_where_every_piece_is_aligned(monkeypatch):
+    monkeypatch.setattr(_stream, "ENABLED", True)  # the switch on: the rules below are the array's
     a = aligned_empty((4, 3, 16), np.float32)
     assert can_stream(a) is _stream.STREAMING
     assert not can_stream(aligned_empty((4, 3, 12), np.float32))     # rows not a multiple of 8 values
@@ -111,7 +112,7 @@ def test_model_writes_the_rows_needed_and_leaves_the_others(baseline, n):
 def test_a_run_without_readers_of_its_chunks_has_the_same_results(baseline):
     """A run whose chunks only the reducers read skips writing the rows they do not
     summarise; its results are those of a run whose chunks are all written."""
-    from dieroll.engine.simulate import simulate
+    from dieroll import simulate
     seen = []
     a = simulate(baseline, draws=20_000, chunk_size=3_000)
     b = simulate(baseline, draws=20_000, chunk_size=3_000, on_chunk=lambda ch: seen.append(ch.first))

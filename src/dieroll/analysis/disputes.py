@@ -17,12 +17,13 @@ import xarray as xr
 from ._draws import claims_of, output_at
 from ..selection import headline
 from ..units import model_units
+from ..defaults import MONTH
 
 __all__ = ["disputes"]
 
 
 def disputes(run, var: str | None = None, *, metric: str | None = None, labels: dict | None = None,
-             at: str = "2026-12") -> xr.Dataset:
+             at: str = MONTH) -> xr.Dataset:
     """Table of claim-conditional medians and 90 % intervals, sorted by impact.
 
     Parameters

@@ -15,10 +15,11 @@ import xarray as xr
 from ..errors import DierollError
 from ._draws import claims_of, need_draws
 from ..selection import headline
+from ..defaults import MONTH, QUANTILES
 
 __all__ = ["reweight", "sweep", "weighted_quantiles", "importance_weights"]
 
-PROBS = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+PROBS = QUANTILES
 
 
 def importance_weights(run, weights: dict) -> np.ndarray:
@@ -113,7 +114,7 @@ def reweight(run, weights: dict, *, variables=None, at=None, probs=PROBS, min_es
 
 
 def sweep(run, quantity: str, claim: str, var: str | None = None, *, metric: str | None = None,
-          labels: dict | None = None, at: str = "2026-12", steps: int = 11) -> xr.Dataset:
+          labels: dict | None = None, at: str = MONTH, steps: int = 11) -> xr.Dataset:
     """Median and 90 % band of ``var`` at ``at`` as the weight on one claim goes 0 -> 1
     (the other claims share the rest in their original proportions)."""
     var = var or headline(run.summary)

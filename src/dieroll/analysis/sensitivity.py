@@ -10,6 +10,7 @@ import xarray as xr
 
 from ._draws import need_draws, output_at
 from ..selection import headline
+from ..defaults import MONTH
 
 __all__ = ["sensitivity", "input_matrix"]
 
@@ -43,7 +44,7 @@ def _ranks(a):
 
 
 def sensitivity(run, var: str | None = None, *, metric: str | None = None, labels: dict | None = None,
-                at: str = "2026-12", subsample: int = 20_000, seed: int = 0, salib: bool = True) -> xr.Dataset:
+                at: str = MONTH, subsample: int = 20_000, seed: int = 0, salib: bool = True) -> xr.Dataset:
     """Rank correlation of ``var`` at ``at`` with each input, and RBD-FAST indices.
 
     Constant inputs are left out.  Sorted by absolute rank correlation.

@@ -42,6 +42,7 @@ import time
 import numpy as np
 
 from ..errors import RunError
+from .chunks import RUN_DTYPE, ChunkBuffers, numba_threads, reduce_range
 from .reduce import FOLD
 
 __all__ = ["DEFAULT_TASK_SIZE", "check_task_size", "plan", "local_cluster", "connect", "simulate_on", "warm"]
@@ -74,12 +75,10 @@ def check_task_size(task_size) -> int:
     return int(task_size)
 
 
-def warm() -> str:
-    """Import dieroll's engine and model in this worker (their kernels load from the
-    on-disk cache at first call) before any task is timed; returns the pid."""
-    from . import simulate  # noqa: F401
-    from ..modelfile import default_model
-    default_model()
+def warm(model) -> str:
+    """Import ``model``'s kernel in this worker (a model file's generated module; the
+    engine's kernels come with this module) before any task is timed; returns the pid."""
+    getattr(model.run_chunk, "module", None)
     return str(os.getpid())
 
 
@@ -90,12 +89,11 @@ def _identity(x):
 def _task(prior, model, layout, sink, seed, abs0, template, start, stop, chunk_size):
     """Run draws ``start .. stop - 1`` into a fresh reducer and hand back its partial;
     with a ``sink`` (kept draws), every chunk goes to ``sink.for_task(start, stop)`` too."""
-    from .simulate import RUN_DTYPE, _Buffers, _threads, reduce_range
     red = template.for_task(start)
     out = sink.for_task(start, stop) if sink is not None else None
     n = min(chunk_size, stop - start)
-    bufs = _Buffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
-    with _threads(1):  # the worker's processes are the parallelism
+    bufs = ChunkBuffers(layout, model.n_series, prior.run.n_steps, n, dtype=RUN_DTYPE)
+    with numba_threads(1):  # the worker's processes are the parallelism
         for ch in reduce_range(bufs, model, layout, prior, seed, abs0, red, start, stop, n,
                                reduced_only=out is None):
             if out is not None:
@@ -142,7 +140,7 @@ def simulate_on(client, prior, model, layout, reducer, *, N, seed, abs0, chunk_s
     from dask.distributed import as_completed
     task_size = DEFAULT_TASK_SIZE if task_size is None else task_size
     tasks = plan(N, task_size, reducer.switch)
-    client.run(warm)  # every worker loads the kernels before the first task is timed
+    client.run(warm, model)  # every worker loads the kernels before the first task is timed
     # held as tasks, not scattered: a worker that dies takes scattered data with it, while the
     # scheduler recomputes a task's result from the graph on another worker
     shared = [client.submit(_identity, x, pure=False, key=f"dieroll-{name}-{time.time_ns()}")

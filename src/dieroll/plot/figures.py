@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..defaults import MONTH
 from ..selection import SelectionError, declared_charts, headline, headlines, label_default, label_dims, label_text, select
 from .analysis import disputes_chart, sweep_chart, tornado
 from .binding import binding, shares_chart
@@ -282,7 +283,7 @@ def exceedance_figure(ds, var: str | None = None, thresholds=None, *, metric: st
     return fig
 
 
-def hist_figure(ds, prior, prior_predictive, var=None, at="2026-12", *, metric=None, by=None,
+def hist_figure(ds, prior, prior_predictive, var=None, at=MONTH, *, metric=None, by=None,
                 log=False, command="", labels: dict | None = None, **layout):
     """Distribution of ``var`` at ``at``, optionally stacked by claim."""
     var = var or headline(ds)

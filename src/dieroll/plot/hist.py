@@ -7,11 +7,12 @@ import pandas as pd
 
 from .style import axis_label, colors, quantity_axis, record
 from ..selection import headline
+from ..defaults import MONTH
 
 __all__ = ["hist"]
 
 
-def hist(prior, prior_predictive, var: str | None = None, at: str = "2026-12", ax=None, *,
+def hist(prior, prior_predictive, var: str | None = None, at: str = MONTH, ax=None, *,
          metric: str | None = None, by: str | None = None, bins: int = 60, log: bool = False, **labels):
     """Histogram of ``var`` at ``at`` from kept draws; ``by`` stacks it by the claim
     drawn for that quantity.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..distributions import Distribution
+from ..defaults import QUANTILES
 
 __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings"]
 
@@ -101,7 +102,7 @@ class RunSettings:
     draws: int
     seed: int
     step: str = "month"
-    quantiles: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+    quantiles: tuple[float, ...] = QUANTILES
     thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
     model: str = ""  # a packaged model's name or a model file's path, as written; "" for the China model
 

@@ -22,6 +22,7 @@ from ..text import did_you_mean, first_unsafe, printable
 from .copula import check_correlations
 from .extends import Merged
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
+from ..defaults import QUANTILES
 
 __all__ = ["build_prior_set"]
 
@@ -172,7 +173,7 @@ def _run(r, rep) -> RunSettings | None:
     if "seed" in r and not (isinstance(r["seed"], int) and not isinstance(r["seed"], bool)
                             and 0 <= r["seed"] < 2**64):
         rep("run.seed", "must be a whole number from 0 to 2**64 - 1", r["seed"]); ok = False
-    quantiles = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
+    quantiles = QUANTILES
     if "quantiles" in r:
         qs = r["quantiles"]
         if not (isinstance(qs, list) and all(_num(q) and 0 < q < 1 for q in qs)):
