@@ -297,7 +297,7 @@ def test_every_option_says_its_default_and_every_command_has_examples(capsys):
 
 
 def test_check_prints_years_in_full():
-    from dieroll.cli import _fmt
+    from dieroll.cli._common import number as _fmt
     assert _fmt(2026.0) == "2026" and _fmt(1500.0) == "1500" and _fmt(12_500) == "12.5 k"
 
 

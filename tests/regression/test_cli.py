@@ -122,9 +122,10 @@ def test_check_flags_a_judgement_quantity_among_the_top_drivers(tmp_path):
 def test_label_options_are_the_runs_label_sets_before_or_after_the_run():
     """``--SET LABEL`` and ``--SET=LABEL`` are taken out before argparse (the label sets are the
     run's model's), wherever they stand; a command that reads no labels refuses them."""
-    from dieroll.cli import _take_labels, build_parser, main
+    from dieroll.cli import build_parser, main
+    from dieroll.cli._common import take_labels
     parser = build_parser()
-    argv, labels = _take_labels(parser, ["--runs-dir", "r", "chart", "--channel", "smic_ascend", "baseline",
+    argv, labels = take_labels(parser, ["--runs-dir", "r", "chart", "--channel", "smic_ascend", "baseline",
                                          "--metric=training", "--log", "--var", "china_stock"])
     assert argv == ["--runs-dir", "r", "chart", "baseline", "--log", "--var", "china_stock"]
     assert labels == {"channel": "smic_ascend", "metric": "training"}

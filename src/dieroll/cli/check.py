@@ -1,0 +1,94 @@
+"""``dieroll check``: its options and what it does."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ..errors import DierollError, PriorsError
+from ._common import add_command, add_label_options, check_labels, given_labels, number
+
+NAME = "check"
+
+
+def add_parser(sub):
+    """Add the ``check`` command to the subparsers ``sub``."""
+    c = add_command(sub, "check", "validate priors files, summarise each quantity and flag judgement-basis "
+             "quantities among the top drivers",
+             "Validate each file (every problem with file, line, key and value), print each quantity's 5/50/95 % "
+             "and screen the top drivers of one output with a short run.",
+             ["dieroll check priors/baseline.toml", "dieroll check priors/scenarios/*.toml --drivers 0",
+              "dieroll check priors/baseline.toml --var china_total --at 2030-12"])
+    c.add_argument("files", nargs="+", help="priors TOML files")
+    c.add_argument("--var", help="output whose drivers are screened (default: the model's headline output)")
+    add_label_options(c, "--var")
+    c.add_argument("--at", metavar="YYYY-MM", help="month screened (default: 2027-12, or the run's last month)")
+    c.add_argument("--drivers", type=int, default=4000, metavar="DRAWS",
+                   help="draws run to rank the drivers (default: 4000; 0: skip)")
+    c.set_defaults(func=handle)
+
+
+def handle(args) -> int:
+    from ..api import load_priors
+    status = 0
+    for path in args.files:
+        try:
+            ps = load_priors(path)
+        except PriorsError as exc:
+            print(str(exc), file=sys.stderr)
+            status = 2
+            continue
+        print(f"{path}: OK — {len(ps.quantities)} quantities, {len(ps.correlations)} correlations, "
+              f"{ps.run.draws:,} draws, seed {ps.run.seed}, sha256 {ps.sha256[:12]}")
+        print(f"  {'quantity':28} {'units':14} {'claims':>6}  {'p5':>9} {'p50':>9} {'p95':>9}")
+        for name, q in ps.quantities.items():
+            if q.is_path:
+                print(f"  {name:28} {q.units:14} {'path':>6}  ({len(q.knots)} knots, {q.interpolate})")
+                for k in q.knots:
+                    v = np.asarray(k.dist.ppf([0.05, 0.5, 0.95]), dtype=float)
+                    print(f"    {str(k.date):26} {'':14} {'':>6}  {number(v[0]):>9} {number(v[1]):>9} {number(v[2]):>9}")
+            else:
+                v = q.ppf([0.05, 0.5, 0.95])
+                print(f"  {name:28} {q.units:14} {len(q.claims):>6}  {number(v[0]):>9} {number(v[1]):>9} {number(v[2]):>9}")
+        judged = [n for n, q in ps.quantities.items() if q.basis == "judgement"]
+        if judged:
+            print(f"  basis = \"judgement\" (no document behind the numbers): {', '.join(judged)}")
+        if args.drivers:
+            _print_drivers(ps, args)
+    return status
+
+
+def _print_drivers(ps, args) -> None:
+    """Run a few thousand draws and flag judgement-basis quantities among the top drivers."""
+    if not 100 <= args.drivers <= 1_000_000:
+        raise DierollError(f"--drivers {args.drivers}: give from 100 to 1,000,000 draws, or 0 to skip")
+    from .. import analysis
+    from ..analysis import judgement_drivers, ranked_quantities
+    from ..selection import month_in
+    from ..api import run
+    dates = ps.run.dates()
+    at = args.at or (_default_at(dates))
+    month_in(at, dates, "--at")
+    res = run(ps, draws=args.drivers, keep_draws=True)
+    from ..selection import headline, outputs
+    var = args.var or headline(res.summary)
+    if var not in res.summary:
+        raise DierollError(f"--var {var!r} is not an output of the model; choose one of "
+                           f"{', '.join(sorted(outputs(res.summary)))}")
+    check_labels(res.summary, var, given_labels(args))
+    sens = analysis.sensitivity(res, var, labels=given_labels(args), at=at, salib=False)
+    bases = {n: q.basis for n, q in ps.quantities.items()}
+    ranked = ranked_quantities(sens, bases)[:5]
+    print(f"  top drivers of {var} ({sens.attrs['labels'] or 'one series'}) at {at} over {args.drivers:,} draws "
+          "(rank correlation): "
+          + ", ".join(f"{d.rank}. {d.quantity} {d.rank_correlation:+.2f}" + (" [judgement]" if d.basis == "judgement"
+                                                                              else "") for d in ranked))
+    for d in judgement_drivers(sens, bases):
+        print(f"  ! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
+              f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
+
+
+def _default_at(dates) -> str:
+    """December 2027 when the run holds it, else the run's last month."""
+    months = [str(d)[:7] for d in dates]
+    return "2027-12" if "2027-12" in months else months[-1]
