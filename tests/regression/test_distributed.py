@@ -246,3 +246,16 @@ def test_a_model_file_runs_on_the_cluster_with_the_local_bits(cluster):
     got = run(priors, draws=2 * FOLD + 1000, client=cluster, task_size=FOLD).summary
     _same(local, got)
     assert got.attrs["model"] == "smuggling-cases" and got.attrs["model_sha256"] == local.attrs["model_sha256"]
+
+
+def test_the_suite_runs_with_the_dashboard_port_held(dashboard_port_held):
+    """conftest holds port 8787 in another process for the whole session: the cluster tests
+    above ran beside it (a LocalCluster that bound 8787 would have failed to start)."""
+    import socket
+
+    from ..conftest import DASHBOARD_PORT
+    assert dashboard_port_held in ("held", "taken")
+    s = socket.socket()
+    with pytest.raises(OSError):
+        s.bind(("0.0.0.0", DASHBOARD_PORT))
+    s.close()

@@ -140,8 +140,8 @@ def quantile_table(rv) -> np.ndarray:
 @functools.lru_cache(maxsize=512)
 def _beta_table(alpha: float, beta: float) -> np.ndarray:
     """:func:`quantile_table` of the standard beta(``alpha``, ``beta``), kept (read-only):
-    SciPy's beta quantiles take about 4 ms a table, and every run builds its layout
-    afresh (a baseline run's 57 beta and PERT quantities took 0.2 s of it)."""
+    SciPy's beta quantiles are slow to compute, and every run builds its layout
+    afresh."""
     t = quantile_table(stats.beta(alpha, beta))
     t.flags.writeable = False
     return t

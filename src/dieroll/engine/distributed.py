@@ -47,11 +47,10 @@ from .reduce import FOLD
 
 __all__ = ["DEFAULT_TASK_SIZE", "check_task_size", "plan", "local_cluster", "connect", "simulate_on", "warm"]
 
-#: Draws per task unless told: 64 folds (4,194,304 draws), about 80 s of one worker on the
-#: full model (51,600 draws/s per single-threaded worker at 1e7 draws, measured with
-#: benchmarks/bench_distributed.py on 2 cores): long enough that the scheduler's per-task cost
-#: (milliseconds) and each first-phase task's returned counts are small beside it,
-#: short enough that a lost worker costs minutes; 240 tasks for 1e9 draws.
+#: Draws per task unless told: 64 folds (4,194,304 draws), a minute or two of one worker on
+#: the China model (benchmarks/bench_distributed.py measures it): long enough that the
+#: scheduler's per-task cost and each first-phase task's returned counts are small beside
+#: it, short enough that a lost worker costs minutes; 240 tasks for 1e9 draws.
 DEFAULT_TASK_SIZE = 64 * FOLD
 
 

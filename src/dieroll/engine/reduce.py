@@ -139,12 +139,9 @@ def _row_quantiles(rows: np.ndarray, probs: np.ndarray, in_place: bool = False) 
     """``np.quantile(rows, probs, axis=1).T`` (the same bits), rows split over numba's threads.
 
     Each row is sorted (numpy's vectorised sort of contiguous rows releases the
-    GIL) and the quantiles read off it: 0.3 s for the baseline's pilot
-    (5,346 rows of 16,384 draws) where ``np.quantile`` along axis 1, which
-    partitions strided columns, took 1 to 2 s; ``np.partition`` at the 28
-    order statistics needed was slower than sorting (0.66 vs 0.40 s for 2,000
-    rows).  With ``in_place`` the rows themselves are sorted (C-contiguous
-    rows): a sorted copy of the baseline's pilot is 350 MB of fresh pages.
+    GIL) and the quantiles read off it, rather than ``np.quantile`` along axis 1,
+    which partitions strided columns.  With ``in_place`` the rows themselves are
+    sorted (C-contiguous rows), so that no sorted copy of the pilot is made.
     """
     nthr = max(1, min(numba.get_num_threads(), rows.shape[0]))
     cuts = np.linspace(0, rows.shape[0], nthr + 1).astype(int)
@@ -319,8 +316,7 @@ class Reducer:
         while a < n:
             d = first_draw + a
             # a fold point inside the chunk splits it: the kernel takes columns a .. stop - 1
-            # in place (copying both pieces, the whole chunk once a fold, took the phase-two
-            # reducers of a 1e7 run from about 28 to 37 s)
+            # in place (no copy of either piece)
             stop = min(n, self.next_fold(d) - first_draw)
             if self.switch is not None and self.narrow is None and d >= self.switch:
                 self.narrow = _Narrow(self)  # the windows narrow exactly at draw ``switch``

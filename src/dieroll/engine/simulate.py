@@ -188,9 +188,8 @@ def simulate(prior: PriorSet, model: Model, *, draws: int | None = None,
     t0 = time.perf_counter()
     with numba_threads(threads):
         # Pilot: the first min(N, PILOT) draws place the histogram windows.  They are
-        # run as one chunk into the array that the reducer then sorts in place (run in
-        # pieces, copied and joined, the baseline's 350 MB pilot took about 2 s of the
-        # 3 s before a 1e7 run's first chunk, most of it writing fresh pages)
+        # run as one chunk into the array that the reducer then sorts in place (no
+        # pieces copied and joined, no fresh pages for a sorted copy)
         npilot = min(N, PILOT)
         if STOP.is_set():
             raise KeyboardInterrupt

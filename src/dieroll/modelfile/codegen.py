@@ -385,8 +385,8 @@ def generate_with_identical(spec: ModelSpec) -> tuple[str, tuple[tuple[str, str]
     of each such pair, and every chunk checks the pair bit for bit.
 
     Each label combination of each equation is one short loop over the block's
-    draws (short loops vectorise; one loop for the whole month, with locals,
-    was 3.1x slower, one loop per variable 2.6x: ``docs/performance.md``).
+    draws; statements are joined into loops of ``_FUSE`` (short loops vectorise, a
+    loop of the whole month does not: ``docs/performance.md``).
     """
     em = _Emitter(spec)
     loops: list[list[str]] = []   # the statements of each loop over the block's draws
