@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_full_model.py
 	$(BIN)/python benchmarks/bench_memory.py
 	$(BIN)/python benchmarks/bench_bandwidth.py
+	$(BIN)/python benchmarks/bench_streaming.py
 
 # JupyterLab is not a dependency: installed into .venv on first use
 notebook: $(STAMP)

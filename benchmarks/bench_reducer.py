@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 
 from dieroll import load_priors  # noqa: E402
 from dieroll.engine import simulate as S  # noqa: E402
-from dieroll.engine.chunks import ChunkBuffers  # noqa: E402
+from dieroll.engine.chunks import ChunkBuffers, _fill_inputs  # noqa: E402
 from dieroll.engine.layout import build_layout  # noqa: E402
 from dieroll.engine import _reduce  # noqa: E402
 from dieroll.engine.reduce import BLOCK, FOLD, PILOT, Reducer  # noqa: E402
@@ -150,7 +150,7 @@ def main():
         tm = 0.0
         for f in range(0, n_time, cs):
             k = min(cs, n_time - f)
-            S._fill_inputs(layout, seed, f, bufs.scalars[:k], bufs.claims[:k], bufs.knots[:k])
+            _fill_inputs(layout, seed, f, bufs.scalars[:k], bufs.claims[:k], bufs.knots[:k])
             t = time.perf_counter()
             MODEL.run_chunk(layout, bufs.scalars[:k], bufs.knots[:k], abs0, bufs.out[:, :, :k] if k < cs else bufs.out,
                             needed=needed)
