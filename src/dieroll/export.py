@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
-from .selection import all_label_dims, label_dims, outputs, quantile_column, year_ends, year_ends_only
+from .selection import (all_label_dims, label_dims, outputs, period_month, quantile_column, year_ends,
+                        year_ends_only)
 from .units import model_units
 
 __all__ = ["table", "export", "provenance", "FORMATS", "BY"]
@@ -80,8 +81,9 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
     variables : list of str, optional
         Outputs to include (default: all).
     at : list of str, optional
-        Periods to keep: ``YYYY-MM`` (a month, or the period holding it),
-        ``YYYY-Qn`` or ``YYYY``.
+        Periods to keep: ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY``, each read at one month
+        (:func:`dieroll.selection.period_month`: a quarter's last month, a year's
+        December); the row read at that month is kept.
     by : {"month", "quarter", "year"}
     labels : dict, optional
         Keep only these labels (``{"metric": "inference"}``).
@@ -120,15 +122,15 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
     times = ds["time"].values
     periods = _periods(times, by)
     if at:
+        # one meaning of a period everywhere (dieroll.selection.period_month): each --at is
+        # read at one month, and the table keeps the row read at that month
         keep = []
         for a in at:
-            a = str(a)
-            hit = [(p, i) for p, i in periods if p == a or (len(a) == 7 and a[4] == "-" and a[5] != "Q"
-                                                           and _holds(p, a, by))]
+            t = period_month(a, times, "--at")
+            hit = [(p, i) for p, i in periods if times[i] == t]
             if not hit:
-                raise DierollError(f"--at {a!r}: not a {by} of this run (write YYYY-MM, YYYY-Qn or YYYY; the run "
-                                   f"covers {str(times[0])[:7]} .. {str(times[-1])[:7]}, complete {by}s "
-                                   f"{periods[0][0] if periods else '-'} .. {periods[-1][0] if periods else '-'})")
+                raise DierollError(f"--at {a}: read at {str(t)[:7]}, which is not the end of a {by} (a {by} is "
+                                   f"read at its last month); use --by month, or --at a period that ends there")
             keep += [h for h in hit if h not in keep]
         periods = keep
     if not periods:
@@ -189,15 +191,6 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
     out = out.drop(columns=[d for d in label_sets if d not in used])
     out.attrs["provenance"] = provenance(run, by=by, digits=digits)
     return out
-
-
-def _holds(period: str, month: str, by: str) -> bool:
-    y, m = int(month[:4]), int(month[5:7])
-    if by == "month":
-        return period == month
-    if by == "quarter":
-        return period == f"{y:04d}-Q{(m - 1) // 3 + 1}"
-    return period == f"{y:04d}"
 
 
 def provenance(run, **extra) -> dict:

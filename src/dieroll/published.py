@@ -136,8 +136,9 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
         if strings["id"] in seen:
             problems.append(f"{key}.id: {strings['id']!r} is used twice")
         seen.add(strings["id"])
-        if strings["date"] and not re.match(r"^\d{4}(-\d{2})?$", strings["date"]):
-            problems.append(f"{key}.date: write YYYY-MM (or YYYY for a yearly flow) (got {strings['date']!r})")
+        if strings["date"] and not re.match(r"^\d{4}(-(\d{2}|Q[1-4]))?$", strings["date"]):
+            problems.append(f"{key}.date: write a month YYYY-MM, a quarter YYYY-Qn or a year YYYY (read at its "
+                            f"December) (got {strings['date']!r})")
         nums = {}
         for k in ("value", "low", "high"):
             v = e.get(k)
@@ -171,10 +172,10 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
 
 
 def estimate_month(est: Estimate, times) -> np.datetime64:
-    """The run month an estimate is compared at: its month, or December of its year for a ``YYYY`` date."""
-    from .selection import month_in
-    at = f"{est.date}-12" if len(est.date) == 4 else est.date
-    return month_in(at, times, f"estimate {est.id}: date")
+    """The run month an estimate is compared at (:func:`dieroll.selection.period_month`: its
+    month, a quarter's last month, or December of its year for a ``YYYY`` date)."""
+    from .selection import period_month
+    return period_month(est.date, times, f"estimate {est.id}: date")
 
 
 def _percentile(q: np.ndarray, v: np.ndarray, x: float) -> str:

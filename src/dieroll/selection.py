@@ -13,8 +13,8 @@ import numpy as np
 from .errors import DierollError
 
 __all__ = ["SelectionError", "label_dims", "label_default", "label_name", "label_colour", "label_attrs",
-           "all_label_dims", "headline", "headlines", "declared_charts", "outputs", "select", "describe_labels", "month_in",
-           "YEAR_ENDS", "year_ends", "year_ends_only"]
+           "all_label_dims", "headline", "headlines", "declared_charts", "outputs", "select", "describe_labels",
+           "period_month", "YEAR_ENDS", "year_ends", "year_ends_only"]
 
 #: Dimensions that are never labels.
 _AXES = ("time", "quantile", "draw", "year", "period")
@@ -210,12 +210,30 @@ def quantile_column(q: float) -> str:
     return "median" if abs(q - 0.5) < 1e-12 else f"p{q * 100:g}"
 
 
-def month_in(at: str, times: np.ndarray, label: str = "at =") -> np.datetime64:
-    """``YYYY-MM`` as one of the run's ``times``, or a DierollError naming ``label`` and the run's window."""
-    try:
-        t = np.datetime64(at, "M").astype("datetime64[ns]")
-    except ValueError:
-        raise DierollError(f"{label} {at!r}: write dates as YYYY-MM") from None
+def period_month(at, times: np.ndarray, label: str = "at =") -> np.datetime64:
+    """The run month a period is read at, one meaning everywhere (``show``, ``disputes``,
+    ``export``, ``chart``, ``validate``, the report and the API).
+
+    * ``YYYY-MM``: that month;
+    * ``YYYY-Qn``: the quarter's last month;
+    * ``YYYY``: the year's December, which is the year's end for a stock and the
+      calendar-year total for a ``*_ytd`` flow.
+
+    Raises a DierollError naming ``label``, what is allowed and the run's window when
+    the text is none of these or the month is outside the run.
+    """
+    import re
+    text = str(at).strip()
+    m = re.fullmatch(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])))?", text)
+    if not m:
+        raise DierollError(f"{label} {at!r}: write a month YYYY-MM, a quarter YYYY-Qn or a year YYYY "
+                           f"(a year is read at its December)")
+    year, month, quarter = m.groups()
+    mo = int(month) if month else 3 * int(quarter) if quarter else 12
+    if not 1 <= mo <= 12:
+        raise DierollError(f"{label} {at!r}: the month must be from 01 to 12")
+    t = np.datetime64(f"{year}-{mo:02d}", "M").astype("datetime64[ns]")
     if t not in times:
-        raise DierollError(f"{label} {at}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
+        read = "" if month else f" (read at {year}-{mo:02d})"
+        raise DierollError(f"{label} {text}{read}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
     return t

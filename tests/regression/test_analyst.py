@@ -94,8 +94,10 @@ def test_export_files_round_trip_with_provenance(run, tmp_path):
             export(run, p, **kw)                        # never replaced without force
     with pytest.raises(DierollError, match="choose one of tsmc_ascend"):
         table(run, ["china_stock"], labels={"channel": "nosuch"})
-    with pytest.raises(DierollError, match="not a year of this run"):
+    with pytest.raises(DierollError, match=r"--at 2040 \(read at 2040-12\): outside the run \(2022-10 .. 2030-12\)"):
         table(run, ["china_total"], by="year", at=["2040"])
+    with pytest.raises(DierollError, match="read at 2026-06, which is not the end of a year"):
+        table(run, ["china_total"], by="year", at=["2026-06"])
 
 
 # --- every output can be charted, and every chart has its numbers -----------------------------------------------

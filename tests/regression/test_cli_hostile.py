@@ -65,11 +65,11 @@ COMMANDS = [
     (["run", BASELINE, "--name", "../up"], "not allowed"),
     (["run", "/no/such/file.toml"], "file not found"),
     (["show", "nosuch"], "no such directory"),
-    (["show", "kd", "--at", "junk"], "write dates as YYYY-MM"),
+    (["show", "kd", "--at", "junk"], "write a month YYYY-MM, a quarter YYYY-Qn or a year YYYY"),
     (["show", "kd", "--at", "1990-01"], "outside the run"),
     (["chart", "kd", "--var", "china_total_mean"], "not an output of this run"),
     (["chart", "kd", "--var", "china_stock"], "choose --channel one of"),
-    (["chart", "kd", "--kind", "hist", "--at", "junk"], "write dates as YYYY-MM"),
+    (["chart", "kd", "--kind", "hist", "--at", "junk"], "write a month YYYY-MM, a quarter YYYY-Qn or a year YYYY"),
     (["chart", "kd", "--kind", "hist", "--by", "nosuch"], "not a disputed quantity"),
     (["chart", "kd", "--format", "gif"], "choose from png, svg, pdf"),
     (["chart", "kd", "--out", "/proc/no/such"], "cannot create the folder"),
@@ -77,7 +77,7 @@ COMMANDS = [
     (["disputes", "kd", "--sweep", "nosuch:ft"], "not a disputed quantity"),
     (["disputes", "kd", "--sweep", "smic_yield:nosuch"], "no claim"),
     (["disputes", "kd", "--sweep", "smic_yield"], "QUANTITY:CLAIM"),
-    (["disputes", "kd", "--at", "junk"], "write dates as YYYY-MM"),
+    (["disputes", "kd", "--at", "junk"], "write a month YYYY-MM, a quarter YYYY-Qn or a year YYYY"),
     (["disputes", "kd", "--var", "nosuch"], "is not an output"),
 ]
 

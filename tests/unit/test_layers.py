@@ -36,7 +36,7 @@ def test_the_public_api_is_what_the_cli_reaches():
     for mod, names in ((dieroll.store, ("headline_rows", "run_files", "clean", "open_run", "read_manifest")),
                        (dieroll.plot, ("save", "save_table", "chart_command", "disputes_figure")),
                        (dieroll.analysis, ("differences", "table_months", "disputes", "sensitivity")),
-                       (dieroll.engine, ("STOP",)), (dieroll.selection, ("month_in",)),
+                       (dieroll.engine, ("STOP",)), (dieroll.selection, ("period_month",)),
                        (dieroll.text, ("human_bytes",))):
         for n in names:
             assert n in mod.__all__, (mod.__name__, n)

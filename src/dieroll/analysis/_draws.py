@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DierollError
-from ..selection import label_default, label_dims, month_in
+from ..selection import label_default, label_dims, period_month
 
 
 def need_draws(run):
@@ -33,7 +33,7 @@ def output_at(run, var: str, labels: dict | None, at: str) -> tuple[np.ndarray, 
             raise DierollError(f"{dim}={want!r}: {var} has no such {dim}; choose one of {', '.join(have)}")
         chosen[dim] = str(want)
     d = d.sel(chosen) if chosen else d
-    t = month_in(at, d["time"].values)
+    t = period_month(at, d["time"].values)
     return np.asarray(d.sel(time=t).values, dtype=float), ", ".join(f"{k}={v}" for k, v in chosen.items())
 
 

@@ -14,7 +14,7 @@ import xarray as xr
 
 from ..errors import DierollError
 from ._draws import claims_of, need_draws
-from ..selection import headline
+from ..selection import headline, period_month
 from ..defaults import MONTH, QUANTILES
 
 __all__ = ["reweight", "sweep", "weighted_quantiles", "importance_weights"]
@@ -99,13 +99,13 @@ def reweight(run, weights: dict, *, variables=None, at=None, probs=PROBS, min_es
     for v in variables:
         d = pp[v]
         if at is not None:
-            d = d.sel(time=[np.datetime64(a, "M").astype("datetime64[ns]") for a in at])
+            d = d.sel(time=[period_month(a, d["time"].values) for a in at])
         q = weighted_quantiles(np.asarray(d.values), iw, probs)
         dims = d.dims[1:]
         data[v] = xr.Variable(("quantile",) + dims, q, dict(d.attrs)).transpose(*dims, "quantile")
     coords = {c: pp[c].values for c in pp.coords if c != "draw"}
     if at is not None:
-        coords["time"] = [np.datetime64(a, "M").astype("datetime64[ns]") for a in at]
+        coords["time"] = [period_month(a, pp["time"].values) for a in at]
     coords["quantile"] = np.asarray(probs)
     ds = xr.Dataset(data, coords=coords)
     ds["ess"] = xr.Variable((), ess, {"units": "1", "long_name": "effective sample size"})

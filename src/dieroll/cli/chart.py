@@ -80,12 +80,11 @@ def _exceedance(q):
 
 def _hist(q):
     from ..plot import hist_figure
-    from ..selection import month_in
+    from ..selection import period_month
     run, by = q.run, q.args.by
     if run.prior is None:
         raise DierollError(f"--kind hist needs the run's draws: re-run with --keep-draws ({q.path})")
-    at = q.args.at or MONTH
-    month_in(at, q.ds["time"].values, "--at")
+    at = str(period_month(q.args.at or MONTH, q.ds["time"].values, "--at"))[:7]  # the month it is read at
     if by and f"{by}_claim" not in run.prior:
         disputed = [v[:-6] for v in run.prior.data_vars if v.endswith("_claim")]
         raise DierollError(f"--by {by!r}: not a disputed quantity; choose one of {', '.join(disputed)}")
@@ -151,7 +150,7 @@ def add_parser(sub):
     ch.add_argument("--out", help="folder to write into (default: the run folder)")
     ch.add_argument("--threshold", type=float, nargs="+",
                     help="levels for --kind exceedance (default: the thresholds the run stored)")
-    ch.add_argument("--at", help=f"YYYY-MM, for --kind hist (default: {MONTH})")
+    ch.add_argument("--at", help=f"the period --kind hist reads: YYYY-MM, YYYY-Qn or YYYY (read at its last month; default: {MONTH})")
     ch.add_argument("--by", help="a disputed quantity to stack --kind hist by, or the label set --kind stack stacks "
                                  "over (default: none; for stack, the one the model declares)")
     ch.add_argument("--published", metavar="FILE",

@@ -22,7 +22,7 @@ def add_parser(sub):
     c.add_argument("files", nargs="+", help="priors TOML files")
     c.add_argument("--var", help="output whose drivers are screened (default: the model's headline output)")
     add_label_options(c, "--var")
-    c.add_argument("--at", metavar="YYYY-MM", help="month screened (default: 2027-12, or the run's last month)")
+    c.add_argument("--at", metavar="PERIOD", help="period screened (YYYY-MM, YYYY-Qn or YYYY) (default: 2027-12, or the run's last month)")
     c.add_argument("--drivers", type=int, default=4000, metavar="DRAWS",
                    help="draws run to rank the drivers (default: 4000; 0: skip)")
     c.set_defaults(func=handle)
@@ -64,11 +64,10 @@ def _print_drivers(ps, args) -> None:
         raise DierollError(f"--drivers {args.drivers}: give from 100 to 1,000,000 draws, or 0 to skip")
     from .. import analysis
     from ..analysis import judgement_drivers, ranked_quantities
-    from ..selection import month_in
+    from ..selection import period_month
     from ..api import run
     dates = ps.run.dates()
-    at = args.at or (_default_at(dates))
-    month_in(at, dates, "--at")
+    at = str(period_month(args.at or _default_at(dates), dates, "--at"))[:7]  # the month it is read at
     res = run(ps, draws=args.drivers, keep_draws=True)
     from ..selection import headline, outputs
     var = args.var or headline(res.summary)

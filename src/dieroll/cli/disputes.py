@@ -19,7 +19,7 @@ def add_parser(sub):
     add_run_argument(dp, " (run with --keep-draws)")
     dp.add_argument("--var", help="output (default: the model's headline output)")
     add_label_options(dp, "--var")
-    dp.add_argument("--at", default=MONTH, help=f"month YYYY-MM (default: {MONTH})")
+    dp.add_argument("--at", default=MONTH, help=f"the period read: a month YYYY-MM, a quarter YYYY-Qn (its last month) or a year YYYY (its December; default: {MONTH})")
     dp.add_argument("--chart", action="store_true", help="also write the disputes and tornado charts (default: off)")
     dp.add_argument("--sweep", metavar="QUANTITY:CLAIM",
                     help="chart the output as that claim's weight goes 0 -> 1 (default: none)")
@@ -36,11 +36,13 @@ def handle(args) -> int:
         raise DierollError(f"--var {var!r} is not an output of this run; choose one of "
                            f"{', '.join(sorted(outputs(run.summary)))}")
     labels = check_labels(run.summary, var, given_labels(args))
+    from ..selection import period_month
+    at = str(period_month(args.at, run.summary["time"].values, "--at"))[:7]  # the month the period is read at
     tag = "".join(f"-{v}" for v in labels.values())
-    opts = f"--var {var}{labels_command(labels)} --at {args.at}"
-    table = analysis.disputes(run, var, labels=labels, at=args.at)
+    opts = f"--var {var}{labels_command(labels)} --at {at}"
+    table = analysis.disputes(run, var, labels=labels, at=at)
     a = table.attrs
-    print(f"{var} ({a['labels'] or 'one series'}) at {args.at}: median {number(a['median_all'])}, 90 % interval "
+    print(f"{var} ({a['labels'] or 'one series'}) at {at}: median {number(a['median_all'])}, 90 % interval "
           f"{number(a['p05_all'])}–{number(a['p95_all'])} over {a['draws']:,} draws\n")
     print(f"{'quantity':22} {'claim':12} {'weight':>7} {'draws':>9} {'median':>9} {'90 % interval':>21} "
           f"{'narrows':>8}")
@@ -56,7 +58,7 @@ def handle(args) -> int:
                   f"{number(row['median'].values[i]):>9} {number(row['p05'].values[i]):>10}–"
                   f"{number(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
     from ..analysis import bases_of, judgement_drivers
-    screen = analysis.sensitivity(run, var, labels=labels, at=args.at, salib=False)
+    screen = analysis.sensitivity(run, var, labels=labels, at=at, salib=False)
     for d in judgement_drivers(screen, bases_of(run)):
         print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
               f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
@@ -68,11 +70,11 @@ def handle(args) -> int:
         from ..plot import disputes_figure, tornado_figure
         cmd = f"dieroll disputes {path} {opts} --chart" + layout_command(args)
         fig = disputes_figure(table, run.summary.attrs, command=cmd, **layout)
-        out = save_all(fig, path, f"disputes-{var}{tag}-{args.at}", args.format,
+        out = save_all(fig, path, f"disputes-{var}{tag}-{at}", args.format,
                         run.summary.attrs, cmd)
-        sens = analysis.sensitivity(run, var, labels=labels, at=args.at)
+        sens = analysis.sensitivity(run, var, labels=labels, at=at)
         fig = tornado_figure(sens, run.summary.attrs, command=cmd, **layout)
-        out += save_all(fig, path, f"tornado-{var}{tag}-{args.at}", args.format,
+        out += save_all(fig, path, f"tornado-{var}{tag}-{at}", args.format,
                          run.summary.attrs, cmd)
         print("\n" + "\n".join(out))
     if args.sweep:
@@ -82,9 +84,9 @@ def handle(args) -> int:
             quantity, claim = args.sweep.split(":")
         except ValueError:
             raise DierollError(f"--sweep {args.sweep!r}: write QUANTITY:CLAIM, e.g. smic_yield:ft") from None
-        sw = sweep(run, quantity, claim, var, labels=labels, at=args.at)
+        sw = sweep(run, quantity, claim, var, labels=labels, at=at)
         cmd = f"dieroll disputes {path} {opts} --sweep {args.sweep}" + layout_command(args)
         fig = sweep_figure(sw, run.summary.attrs, command=cmd, **layout)
-        print("\n".join(save_all(fig, path, f"sweep-{quantity}-{claim}-{var}{tag}-{args.at}",
+        print("\n".join(save_all(fig, path, f"sweep-{quantity}-{claim}-{var}{tag}-{at}",
                                    args.format, run.summary.attrs, cmd)))
     return 0

@@ -13,7 +13,7 @@ def add_parser(sub):
              "China's compute for both metrics, the US and the ratio).",
              ["dieroll show baseline", "dieroll show baseline --at 2025-12 2027-12 2030-12"])
     add_run_argument(s)
-    s.add_argument("--at", nargs="+", metavar="YYYY-MM", help="months to show (default: every December)")
+    s.add_argument("--at", nargs="+", metavar="PERIOD", help="periods to show: YYYY-MM, YYYY-Qn or YYYY, each read at its last month (default: every December)")
     s.set_defaults(func=handle)
 
 
@@ -22,8 +22,8 @@ def handle(args) -> int:
     ds = run.summary
     times = ds["time"].values
     if args.at:
-        from ..selection import month_in
-        want = [month_in(a, times, "--at") for a in args.at]
+        from ..selection import period_month
+        want = [period_month(a, times, "--at") for a in args.at]
     else:
         want = [t for t in times if str(t)[5:7] == "12"] or [times[-1]]
     from ..text import printable

@@ -8,6 +8,7 @@ import pandas as pd
 from .style import axis_label, colors, quantity_axis, record
 from ..selection import headline
 from ..defaults import MONTH
+from ..selection import period_month
 
 __all__ = ["hist"]
 
@@ -26,7 +27,7 @@ def hist(prior, prior_predictive, var: str | None = None, at: str = MONTH, ax=No
         _, ax = plt.subplots()
     from ..selection import select
     d = select(prior_predictive, var, {"metric": metric, **labels}, option="{dim}=")
-    x = d.sel(time=np.datetime64(at, "M").astype("datetime64[ns]")).values.astype(float)
+    x = d.sel(time=period_month(at, d["time"].values)).values.astype(float)
     edges = np.geomspace(max(x[x > 0].min(), 1e-12), x.max(), bins + 1) if log else np.linspace(x.min(), x.max(), bins + 1)
     if by:
         cl = prior[f"{by}_claim"]
