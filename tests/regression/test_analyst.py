@@ -169,17 +169,17 @@ def test_what_ifs_are_applied_and_recorded(what_if_run):
     assert "--set packaging_yield=0.7" in resolved      # the run's priors.toml holds the what-if
     cl = r.prior["smic_yield_claim"]
     w = dict(zip(cl.attrs["flag_meanings"].split(), cl.attrs["claim_weights"]))
-    import tomllib
-    raw = {c["id"]: c["weight"] for c in tomllib.loads(pathlib.Path(BASELINE).read_text())["quantities"]["smic_yield"]["claims"]}
-    others = sum(v for k, v in raw.items() if k != "ft")  # unnamed claims keep their weight; then normalised
-    assert w["ft"] == pytest.approx(0.9 / (0.9 + others), rel=1e-12)
+    assert w["ft"] == pytest.approx(0.9, rel=1e-12)  # a weight is the claim's share of the draws
+    assert sum(w.values()) == pytest.approx(1.0, rel=1e-12)
+    drawn = r.prior["smic_yield_claim"].values == list(w).index("ft")
+    assert drawn.mean() == pytest.approx(0.9, abs=4 * np.sqrt(0.9 * 0.1 / drawn.size))  # 4 standard errors
 
 
 def test_what_if_errors_name_the_option_and_the_choices():
     prior = dieroll.load_priors(BASELINE)
     with pytest.raises(PriorsError, match="its claims are csis, ft"):
         prior.what_if(["smic_yield.nope=1"])
-    with pytest.raises(PriorsError, match="QUANTITY.CLAIM=WEIGHT"):
+    with pytest.raises(PriorsError, match="QUANTITY.CLAIM=SHARE"):
         prior.what_if(["smic_yield=1"])
     with pytest.raises(PriorsError, match="no quantity 'nosuch'"):
         prior.what_if(sets=["nosuch=1"])

@@ -7,7 +7,7 @@ import textwrap
 
 from ..errors import DierollError
 
-__all__ = ["number", "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches", "dpi_value", "layout_of", "layout_command",
+__all__ = ["number", "shares_text", "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches", "dpi_value", "layout_of", "layout_command",
            "given_labels", "check_labels", "labels_command", "published_estimates", "Help", "add_command",
            "LABELS_HELP", "add_label_options", "take_labels", "add_layout_options"]
 
@@ -27,6 +27,14 @@ def open_named_run(args):
     from ..store import open_run
     path = run_path(args.run, args.runs_dir)
     return path, open_run(path)
+
+
+def shares_text(quantity) -> str:
+    """A quantity's claims and their shares of its draws: ``"csis 20 %, ft 80 %"``."""
+    def pct(w):
+        p = 100 * w
+        return f"{p:.0f} %" if abs(p - round(p)) < 0.05 else f"{p:.1f} %"
+    return ", ".join(f"{c.id} {pct(c.weight)}" for c in quantity.claims)
 
 
 def run_path(arg, runs_dir):

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from ..errors import DierollError, PriorsError
-from ._common import add_command, add_label_options, check_labels, given_labels, number
+from ._common import add_command, add_label_options, check_labels, given_labels, number, shares_text
 
 NAME = "check"
 
@@ -50,6 +50,8 @@ def handle(args) -> int:
             else:
                 v = q.ppf([0.05, 0.5, 0.95])
                 print(f"  {name:28} {q.units:14} {len(q.claims):>6}  {number(v[0]):>9} {number(v[1]):>9} {number(v[2]):>9}")
+                if len(q.claims) > 1:
+                    print(f"    {'shares of the draws:':26} {shares_text(q)}")
         judged = [n for n, q in ps.quantities.items() if q.basis == "judgement"]
         if judged:
             print(f"  basis = \"judgement\" (no document behind the numbers): {', '.join(judged)}")

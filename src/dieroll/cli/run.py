@@ -5,7 +5,7 @@ import argparse
 import os
 
 from ..errors import DierollError
-from ._common import add_command
+from ._common import add_command, shares_text
 
 NAME = "run"
 
@@ -32,9 +32,11 @@ def add_parser(sub):
     r.add_argument("--keep-draws", action="store_true",
                    help="also write draws.zarr, needed by disputes, hist and paired differences (about 16 KB per "
                         "draw; default: off)")
-    r.add_argument("--weight", action="append", default=[], metavar="QUANTITY.CLAIM=W",
-                   help="what-if: re-weight one claim (others keep theirs; weights are divided by their sum); "
-                        "repeatable; recorded in the run's priors.toml and manifest (default: none)")
+    r.add_argument("--weight", action="append", default=[], metavar="QUANTITY.CLAIM=SHARE",
+                   help="what-if: give one claim a share of the quantity's draws, e.g. smic_yield.ft=0.8 (the "
+                        "other claims share the rest in proportion), or multiply its weight, e.g. "
+                        "smic_yield.ft=2x; repeatable; the shares are printed and recorded in the run's "
+                        "priors.toml and manifest (default: none)")
     r.add_argument("--set", action="append", default=[], metavar="QUANTITY=VALUE",
                    help="what-if: fix a quantity at VALUE, or give it a dist as a TOML inline table "
                         "('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); repeatable; recorded like --weight "
@@ -78,6 +80,12 @@ def handle(args) -> int:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"
               + (", draws.zarr" if args.keep_draws else "") + ")")
+        if args.weight:  # the shares the run drew with, as its resolved priors.toml holds them
+            from ..api import load_priors
+            resolved = load_priors(os.path.join(path, "priors.toml"))
+            touched = dict.fromkeys(w.partition(".")[0].strip() for w in args.weight)
+            for q in touched:
+                print(f"weights of {q}: {shares_text(resolved.quantities[q])}")
     return 0
 
 

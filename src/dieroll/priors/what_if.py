@@ -1,4 +1,9 @@
-"""What-ifs from the command line: ``--weight q.claim=w`` and ``--set q=value``.
+"""What-ifs from the command line: ``--weight q.claim=share`` (or ``=2x``) and ``--set q=value``.
+
+A weight is a share: ``--weight smic_yield.ft=0.8`` gives the FT claim 80 % of the
+quantity's draws and the other claims the remaining 20 % in proportion to their
+weights; ``--weight smic_yield.ft=2x`` doubles its weight before the shares are
+taken (:func:`effective_weights`).
 
 Each becomes a fragment under the ``extends`` rules and is validated like a
 file, so the run's resolved ``priors.toml`` holds the changed weights and
@@ -14,7 +19,7 @@ import tomllib
 
 from ..errors import PriorsError, Problem
 
-__all__ = ["parse_weight", "parse_set", "what_if_fragment", "apply_what_ifs"]
+__all__ = ["parse_weight", "parse_set", "effective_weights", "what_if_fragment", "apply_what_ifs"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -24,19 +29,81 @@ def _bad(option, text, msg):
     return PriorsError([Problem(option, "", f"{text!r}: {msg}")])
 
 
-def parse_weight(text: str) -> tuple[str, str, float]:
-    """``"smic_yield.ft=0.8"`` -> ``("smic_yield", "ft", 0.8)``."""
-    m = re.match(r"^\s*([^.=\s]+)\.([^=\s]+)\s*=\s*(\S+)\s*$", str(text))
+def parse_weight(text: str) -> tuple[str, str, float, bool]:
+    """``"smic_yield.ft=0.8"`` -> ``("smic_yield", "ft", 0.8, False)``: the claim's share;
+    ``"smic_yield.ft=2x"`` -> ``("smic_yield", "ft", 2.0, True)``: its weight multiplied."""
+    m = re.match(r"^\s*([^.=\s]+)\.([^=\s]+)\s*=\s*(\S+?)(x?)\s*$", str(text))
     if not m or not _NAME.match(m.group(1)) or not _CLAIM.match(m.group(2)):
-        raise _bad("--weight", text, "write QUANTITY.CLAIM=WEIGHT, e.g. smic_yield.ft=0.8")
+        raise _bad("--weight", text, "write QUANTITY.CLAIM=SHARE, e.g. smic_yield.ft=0.8 (80 % of the quantity's "
+                   "draws), or QUANTITY.CLAIM=FACTORx, e.g. smic_yield.ft=2x (its weight doubled)")
+    times = m.group(4) == "x"
     try:
         w = float(m.group(3))
     except ValueError:
-        raise _bad("--weight", text, "the weight must be a number, e.g. 0.8") from None
-    if not math.isfinite(w) or not 0 <= w <= 1e12:
-        raise _bad("--weight", text, "the weight must be a finite number from 0 to 1e12 (weights are divided by "
-                   "their sum; 0 keeps the claim documented but never drawn)")
-    return m.group(1), m.group(2), w
+        raise _bad("--weight", text, "the share must be a number from 0 to 1, e.g. 0.8, or a factor such as 2x") \
+            from None
+    if times and not (math.isfinite(w) and 0 <= w <= 1e6):
+        raise _bad("--weight", text, "the factor must be a finite number from 0 to 1e6, e.g. 2x")
+    if not times and not (math.isfinite(w) and 0 <= w <= 1):
+        raise _bad("--weight", text, "the share must be from 0 to 1 (0.8 gives the claim 80 % of the draws; to "
+                   "multiply its weight write a factor, e.g. 2x)")
+    return m.group(1), m.group(2), w, times
+
+
+def effective_weights(prior, weights) -> dict[str, dict[str, float]]:
+    """The claims' weights after ``--weight`` strings, as shares that sum to 1, for each
+    quantity they touch.  A share ``c=0.8`` gives claim ``c`` 80 % and the other claims
+    the rest in proportion to their weights; a factor ``c=2x`` multiplies ``c``'s weight
+    before the shares are taken.  Raises PriorsError naming the strings at fault."""
+    by_q: dict[str, list] = {}
+    problems: list[Problem] = []
+    for text in weights:
+        q, claim, w, times = parse_weight(text)
+        have = prior.quantities.get(q)
+        if have is None:
+            problems.append(Problem("--weight", "", f"{text!r}: no quantity {q!r} in the priors"))
+            continue
+        ids = [c.id for c in have.claims] if len(have.claims) > 1 or have.claims[:1] and have.claims[0].id != \
+            "only" else []
+        if claim not in ids:
+            problems.append(Problem("--weight", "", f"{text!r}: {q} has no claim {claim!r}; "
+                                    + (f"its claims are {', '.join(ids)}" if ids else "it has a single dist or "
+                                       "path, no claims to weigh (use --set)")))
+            continue
+        by_q.setdefault(q, []).append((text, claim, w, times))
+    out = {}
+    for q, given in by_q.items():
+        base = {c.id: c.weight for c in prior.quantities[q].claims}
+        for _, claim, w, times in given:
+            if times:
+                base[claim] *= w
+        total = sum(base.values())
+        base = {k: v / total for k, v in base.items()} if total > 0 else base
+        shares = {claim: w for _, claim, w, times in given if not times}
+        fixed = sum(shares.values())
+        rest = {k: v for k, v in base.items() if k not in shares}
+        texts = ", ".join(repr(t) for t, *_ in given)
+        if fixed > 1 + 1e-12:
+            problems.append(Problem("--weight", "", f"{texts}: the shares given for {q} add up to {fixed:.3g}, more "
+                                    "than 1"))
+            continue
+        left = 1.0 - fixed
+        if shares and left > 1e-12 and sum(rest.values()) <= 0:
+            problems.append(Problem("--weight", "", f"{texts}: the shares given for {q} add up to {fixed:.3g} and "
+                                    "no other claim of it is drawn to take the rest; give shares that add up to 1"))
+            continue
+        if shares:
+            r = sum(rest.values())
+            new = {k: (shares[k] if k in shares else (v / r * left if r > 0 else 0.0)) for k, v in base.items()}
+        else:
+            new = base
+        if sum(new.values()) <= 0:
+            problems.append(Problem("--weight", "", f"{texts}: every claim of {q} would have weight 0"))
+            continue
+        out[q] = new
+    if problems:
+        raise PriorsError(problems)
+    return out
 
 
 def parse_set(text: str):
@@ -61,21 +128,8 @@ def what_if_fragment(prior, weights=(), sets=(), values: dict | None = None) -> 
     ``sets`` are ``--set`` strings; ``values`` the same already parsed (name -> number or dist table).
     """
     problems: list[Problem] = []
-    qs: dict = {}
-    for text in weights:
-        q, claim, w = parse_weight(text)
-        have = prior.quantities.get(q)
-        if have is None:
-            problems.append(Problem("--weight", "", f"{text!r}: no quantity {q!r} in the priors"))
-            continue
-        ids = [c.id for c in have.claims] if len(have.claims) > 1 or have.claims[:1] and have.claims[0].id != \
-            "only" else []
-        if claim not in ids:
-            problems.append(Problem("--weight", "", f"{text!r}: {q} has no claim {claim!r}; "
-                                    + (f"its claims are {', '.join(ids)}" if ids else "it has a single dist or "
-                                       "path, no claims to weigh (use --set)")))
-            continue
-        qs.setdefault(q, {}).setdefault("weights", {})[claim] = w
+    qs: dict = {q: {"weights": {k: round(v, 12) for k, v in w.items()}}
+                for q, w in effective_weights(prior, weights).items()}
     given = [(text, *parse_set(text)) for text in sets] + [(f"{q}={v!r}", q, v) for q, v in (values or {}).items()]
     for text, q, value in given:
         have = prior.quantities.get(q)
