@@ -226,7 +226,8 @@ def export(run, path: str, *, format: str | None = None, force: bool = False, **
     fmt = (format or os.path.splitext(path)[1].lstrip(".")).lower()
     if fmt not in FORMATS:
         raise DierollError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    from .store.files import replace_file
+    from .store.files import check_target, replace_file
+    check_target(path, force)  # before the table is built; again, atomically, when the file is put in place
     tab = table(run, **kw)
     prov = tab.attrs["provenance"]
 

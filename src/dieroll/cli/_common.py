@@ -44,37 +44,38 @@ def run_path(arg, runs_dir):
 
 
 def save_all(fig, out_dir, base, formats, attrs, cmd):
-    """Save ``fig`` as each format and its numbers as ``base.csv`` beside it (never over a run's own files)."""
+    """Save ``fig`` as each format and its numbers as ``base.csv`` beside it, each file through
+    :func:`dieroll.store.replace_file` (never over a run's own files or a non-file)."""
     import matplotlib.pyplot as plt
 
     from ..plot import save, save_table
-    from ..store import run_files
-    keep = run_files(out_dir)
-    for ext in [f.strip().lower() for f in formats.split(",")] + ["csv"]:
-        if os.path.normpath(os.path.join(out_dir, f"{base}.{ext}")) in keep:
+    from ..store import check_target, replace_file
+    exts = [f.strip().lower() for f in formats.split(",")]
+    for ext in exts:
+        if ext not in ("png", "svg", "pdf"):
             plt.close(fig)
-            raise DierollError(f"{os.path.join(out_dir, f'{base}.{ext}')} is one of the run's own files (in its "
-                               "manifest) and is never replaced; write the chart elsewhere with --out")
+            raise DierollError(f"--format {ext!r}: choose from png, svg, pdf")
+    for ext in exts + ["csv"]:  # a chart replaces its own earlier files, never a run's or a non-file
+        try:
+            check_target(os.path.join(out_dir, f"{base}.{ext}"), True)
+        except DierollError:
+            plt.close(fig)
+            raise
+
+    def write(path, data):
+        def put(tmp):
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+        replace_file(path, put, force=True)
     try:
         os.makedirs(out_dir, exist_ok=True)
     except OSError as exc:
         raise DierollError(f"--out {out_dir!r}: cannot create the folder ({exc.strerror})") from None
     written = []
     try:
-        for fmt in formats.split(","):
-            fmt = fmt.strip().lower()
-            if fmt not in ("png", "svg", "pdf"):
-                raise DierollError(f"--format {fmt!r}: choose from png, svg, pdf")
-            target = os.path.join(out_dir, f"{base}.{fmt}")
-            try:
-                written += save(fig, target, attrs, cmd, base)
-            except OSError as exc:
-                raise DierollError(f"cannot write {target!r}: {exc.strerror}") from None
-        target = os.path.join(out_dir, f"{base}.csv")
-        try:
-            written += save_table(fig, target, attrs, cmd)
-        except OSError as exc:
-            raise DierollError(f"cannot write {target!r}: {exc.strerror}") from None
+        for fmt in exts:
+            written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base, write=write)
+        written += save_table(fig, os.path.join(out_dir, f"{base}.csv"), attrs, cmd, write=write)
     finally:
         plt.close(fig)
     return written

@@ -1,9 +1,6 @@
 """``dieroll validate``: its options and what it does."""
 from __future__ import annotations
 
-import os
-
-from ..errors import DierollError
 from ._common import add_command, add_run_argument, number, open_named_run
 
 NAME = "validate"
@@ -25,6 +22,9 @@ def add_parser(sub):
 
 def handle(args) -> int:
     from ..published import load_published, validate
+    if args.csv:
+        from ..store import check_target
+        check_target(args.csv, args.force, "--csv")  # before the comparison; again when written
     path, run = open_named_run(args)
     ests = load_published(args.published)
     tab = validate(run, ests)
@@ -43,8 +43,6 @@ def handle(args) -> int:
     print(f"\n{len(tab) - outside} of {len(tab)} published estimates overlap the model's 90 % interval"
           + (f"; {outside} {'does' if outside == 1 else 'do'} not" if outside else ""))
     if args.csv:
-        if os.path.exists(args.csv) and not args.force:
-            raise DierollError(f"{args.csv} exists; choose another --csv or add --force to replace it")
-        tab.to_csv(args.csv, index=False)
-        print(args.csv)
+        from ..store import replace_file
+        print(replace_file(args.csv, lambda tmp: tab.to_csv(tmp, index=False), force=args.force, option="--csv"))
     return 0

@@ -16,7 +16,8 @@ import stat
 from ..errors import RunStoreError
 from ..text import human_bytes
 
-__all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "write_bytes"]
+__all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "write_bytes", "replace_file",
+           "check_target", "refuse_existing"]
 
 #: Space kept free beyond a file's own size (file-system metadata, the manifest).
 MARGIN = 1 << 20
@@ -152,33 +153,103 @@ def _drain_zarr(timeout: float = 30.0) -> None:
         pass
 
 
-def refuse_existing(path: str, force: bool) -> None:
-    """Refuse to replace ``path`` unless ``force`` (before any costly work that would write it)."""
+def _run_holding(path: str) -> tuple[str, bool] | None:
+    """The run folder that holds ``path`` (a folder with a manifest, ``path`` at its top
+    level or deeper), and whether ``path`` is one of its own files: listed in its
+    manifest, the manifest itself, ``draws.zarr``, or anything in a folder of the run."""
+    from .manifest import DRAWS, MANIFEST, run_files
+    target = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+    folder, depth = os.path.dirname(target), 0
+    while True:
+        if os.path.isfile(os.path.join(folder, MANIFEST)):
+            own = depth > 0 or os.path.basename(target) in (MANIFEST, DRAWS) or target in run_files(folder)
+            return folder, own
+        up = os.path.dirname(folder)
+        if up == folder:
+            return None
+        folder, depth = up, depth + 1
+
+
+def check_target(path: str, force: bool, option: str = "--out") -> None:
+    """Refuse, with one line naming ``option`` and ``path``, to write ``path`` when it is one
+    of a run's own files (or inside a run's folders), when it exists and is not a regular
+    file (a device, pipe, folder or link: never replaced, even with ``force``), or when it
+    exists and ``force`` is not given."""
     from ..errors import DierollError
-    if os.path.exists(path) and not force:
-        raise DierollError(f"{path} exists; choose another --out or add --force to replace it")
+    held = _run_holding(path)
+    if held and held[1]:
+        raise DierollError(f"{option} {path}: one of the run {held[0]}'s own files, or inside it; a run's files are "
+                           "never replaced by another command: write elsewhere")
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DierollError(f"{option} {path}: cannot check it ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a link" if stat.S_ISLNK(st.st_mode) else
+                "a pipe" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or
+                stat.S_ISBLK(st.st_mode) else "not a regular file")
+        raise DierollError(f"{option} {path}: {kind}; dieroll writes only regular files and never replaces anything "
+                           "else, even with --force")
+    if not force:
+        raise DierollError(f"{path} exists; choose another {option} or add --force to replace it")
 
 
-def replace_file(path: str, write, *, force: bool = False, suffix: str = "") -> str:
-    """Write a file beside ``path`` with ``write(tmp_path)`` and rename it into place.
+def refuse_existing(path: str, force: bool, option: str = "--out") -> None:
+    """:func:`check_target` before costly work that would write ``path`` (it is checked
+    again when the file is put in place)."""
+    check_target(path, force, option)
 
-    An existing ``path`` is replaced only with ``force``; a missing folder, or a
+
+def _commit(tmp: str, path: str, force: bool, option: str) -> None:
+    """Put the finished ``tmp`` at ``path``: without ``force`` by a hard link, which fails if
+    ``path`` appeared meanwhile (no check-then-rename race); with it by a rename, after
+    checking the target again."""
+    from ..errors import DierollError
+    check_target(path, True, option)  # a run's file or a non-file; existence is the link's to find
+    if not force:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise DierollError(f"{path} exists (written by something else meanwhile); choose another {option} or "
+                               "add --force to replace it") from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK, errno.EACCES):
+                raise
+            if os.path.lexists(path):  # a file system without hard links: the best it allows
+                raise DierollError(f"{path} exists; choose another {option} or add --force to replace it") from None
+            os.replace(tmp, path)
+        else:
+            os.unlink(tmp)
+        return
+    os.replace(tmp, path)
+
+
+def replace_file(path: str, write, *, force: bool = False, suffix: str = "", option: str = "--out") -> str:
+    """The one routine through which dieroll writes a file outside a run's creation.
+
+    ``write(tmp_path)`` writes a file beside ``path``, which is then put in place
+    (:func:`_commit`).  Refused with one line (:func:`check_target`): a run's own
+    files or anything inside a run's folders, a target that is not a regular
+    file, and an existing target without ``force``, checked before the write and
+    again, atomically, when the file is put in place.  A missing folder, or a
     write that fails, is a :class:`~dieroll.errors.DierollError` naming the path,
     and leaves nothing behind.  ``suffix`` ends the temporary name (writers that
     pick the format from the extension need it).
     """
     from ..errors import DierollError
-    refuse_existing(path, force)
+    check_target(path, force, option)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise DierollError(f"--out {path!r}: the folder {folder} does not exist")
+        raise DierollError(f"{option} {path!r}: the folder {folder} does not exist")
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp{suffix}")
     try:
         write(tmp)
-        os.replace(tmp, path)
+        _commit(tmp, path, force, option)
     except OSError as exc:
         raise DierollError(f"cannot write {path}: {exc.strerror}") from None
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
     return path
