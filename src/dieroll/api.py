@@ -116,13 +116,14 @@ def _model(model, priors=None):
     return default_model()
 
 
-def _prepared(priors, model, weights=(), sets=()) -> PriorSet:
-    """The PriorSet a run uses: loaded against ``model``'s inputs, what-ifs applied.
-    The first half of the one composition path of :func:`run` and :func:`run_to_folder`."""
+def _prepared(priors, model, weights=(), sets=(), title=None) -> PriorSet:
+    """The PriorSet a run uses: loaded against ``model``'s inputs, what-ifs applied (and the
+    title they derive, or ``title``).  The first half of the one composition path of
+    :func:`run` and :func:`run_to_folder`."""
     prior = priors if isinstance(priors, PriorSet) else load_priors(priors, catalog=model.inputs)
-    if weights or sets:
+    if weights or sets or title is not None:
         from .priors.what_if import apply_what_ifs
-        prior = apply_what_ifs(prior, weights, sets, catalog=model.inputs)
+        prior = apply_what_ifs(prior, weights, sets, title=title, catalog=model.inputs)
     return prior
 
 
@@ -174,7 +175,8 @@ class Result:
 
 def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
         threads: int | None = None, chunk_size: int | None = None, progress: bool = False,
-        model=None, weights=(), sets=(), client=None, task_size: int | None = None) -> Result:
+        model=None, weights=(), sets=(), client=None, task_size: int | None = None,
+        title: str | None = None) -> Result:
     """Run the model in memory (nothing written).
 
     Parameters
@@ -205,7 +207,7 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
     Result
     """
     model = _model(model, priors)
-    prior = _prepared(priors, model, weights, sets)
+    prior = _prepared(priors, model, weights, sets, title)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
     sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
@@ -230,7 +232,8 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
                   draws: int | None = None, seed: int | None = None, force: bool = False,
                   keep_draws: bool = False, progress: bool = False, charts: bool = True,
                   threads: int | None = None, chunk_size: int | None = None, model=None,
-                  weights=(), sets=(), client=None, task_size: int | None = None) -> str:
+                  weights=(), sets=(), client=None, task_size: int | None = None,
+                  title: str | None = None) -> str:
     """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
 
     ``weights`` and ``sets`` are what-ifs as on the command line
@@ -251,7 +254,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         Path of the completed run folder.
     """
     model = _model(model, priors_path)
-    prior = _prepared(priors_path, model, weights, sets)
+    prior = _prepared(priors_path, model, weights, sets, title)
     name = name or default_run_name(priors_path)
     from .store.folder import check_name
     check_name(name)

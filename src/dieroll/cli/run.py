@@ -41,6 +41,8 @@ def add_parser(sub):
                    help="what-if: fix a quantity at VALUE, or give it a dist as a TOML inline table "
                         "('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); repeatable; recorded like --weight "
                         "(default: none)")
+    r.add_argument("--title", help="the run's title, shown on every chart, table and listing (default: the "
+                                   "priors' title, followed by the what-ifs when --weight or --set are given)")
     r.add_argument("--quiet", action="store_true", help="no progress bar or messages (default: shown)")
     r.add_argument("--threads", type=int, help="worker threads, 1 to 256 (default: all cores); results do not "
                                                "depend on it")
@@ -75,7 +77,7 @@ def handle(args) -> int:
         path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws,
                              seed=args.seed, force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                              threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set,
-                             client=client, task_size=args.task_size, model=args.model)
+                             client=client, task_size=args.task_size, model=args.model, title=args.title)
     if not args.quiet:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"

@@ -167,6 +167,13 @@ def provenance_text(attrs: dict, command: str) -> str:
     """The footnote: draws, seed, priors file and hash, the model file and hash (a run of a
     model file), version, command."""
     prior = os.path.basename(attrs.get("priors_file", "") or "priors")
+    try:
+        import json
+        changed = json.loads(attrs.get("what_ifs") or "[]")
+    except ValueError:
+        changed = []
+    if changed:
+        prior += f" + {len(changed)} what-if{'s' if len(changed) > 1 else ''}"
     model = (f" · model {attrs.get('model', '?')} (sha256 {str(attrs['model_sha256'])[:12]})"
              if attrs.get("model_sha256") else "")
     return (f"dieroll {attrs.get('dieroll_version', '?')} · N = {int(attrs.get('draws', 0)):,} draws · "

@@ -19,7 +19,7 @@ import tomllib
 
 from ..errors import PriorsError, Problem
 
-__all__ = ["parse_weight", "parse_set", "effective_weights", "what_if_fragment", "apply_what_ifs"]
+__all__ = ["parse_weight", "parse_set", "effective_weights", "what_if_title", "what_if_fragment", "apply_what_ifs"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -122,6 +122,29 @@ def parse_set(text: str):
     return name, value
 
 
+#: The longest title a what-if derives (the change list is cut with an ellipsis).
+TITLE_MAX = 160
+
+
+def what_if_title(prior, weights=(), sets=(), values: dict | None = None) -> str:
+    """The title of a run with these what-ifs: the priors' title and the changes, e.g.
+    ``"China AI compute, baseline + smic_yield: ft 80 %; packaging_yield = 0.7"``, so that
+    no chart, table or listing of it can pass for the unchanged priors."""
+    parts = []
+    for text in weights:
+        q, claim, w, times = parse_weight(text)
+        parts.append(f"{q}: {claim} ×{w:g}" if times else f"{q}: {claim} {100 * w:g} %")
+    for text in sets:
+        q, value = parse_set(text)
+        parts.append(f"{q} = {value if not isinstance(value, dict) else ' '.join(str(text).partition('=')[2].split())}")
+    for q, value in (values or {}).items():
+        parts.append(f"{q} = {value!r}")
+    changes = "; ".join(parts)
+    if len(changes) > TITLE_MAX:
+        changes = changes[:TITLE_MAX - 1].rstrip() + "…"
+    return f"{prior.run.title} + {changes}" if changes else prior.run.title
+
+
 def what_if_fragment(prior, weights=(), sets=(), values: dict | None = None) -> dict:
     """The ``extends``-style fragment for the what-ifs, checked against ``prior``'s quantities and claims.
 
@@ -151,9 +174,15 @@ def what_if_fragment(prior, weights=(), sets=(), values: dict | None = None) -> 
     return {"quantities": qs} if qs else {}
 
 
-def apply_what_ifs(prior, weights=(), sets=(), values: dict | None = None, **kwargs):
-    """``prior`` with the what-ifs applied (validated), and ``what_ifs`` recording them as given."""
+def apply_what_ifs(prior, weights=(), sets=(), values: dict | None = None, title: str | None = None, **kwargs):
+    """``prior`` with the what-ifs applied (validated), and ``what_ifs`` recording them as given.
+
+    The run's title becomes ``title`` if given, else :func:`what_if_title` (the priors'
+    title and the changes) when there are what-ifs."""
     frag = what_if_fragment(prior, weights, sets, values)
+    if frag or title is not None:
+        frag.setdefault("run", {})["title"] = title if title is not None else \
+            what_if_title(prior, weights, sets, values)
     if not frag:
         return prior
     from dataclasses import replace
