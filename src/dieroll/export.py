@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DierollError
+from .text import safe_cells
 from .selection import (all_label_dims, label_dims, outputs, period_month, quantile_column, year_ends,
                         year_ends_only)
 from .units import model_units
@@ -236,11 +237,11 @@ def export(run, path: str, *, format: str | None = None, force: bool = False, **
             head = "".join(f"# {k}: {' '.join(str(v).split())}\n" for k, v in prov.items())
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 fh.write(head)
-                tab.to_csv(fh, index=False, lineterminator="\n")
-        elif fmt == "xlsx":
+                safe_cells(tab).to_csv(fh, index=False, lineterminator="\n")
+        elif fmt == "xlsx":  # text cells that start like a formula are kept text (see dieroll.text.cell_text)
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                tab.to_excel(xw, sheet_name="table", index=False)
-                pd.DataFrame({"key": list(prov), "value": list(prov.values())}).to_excel(
+                safe_cells(tab).to_excel(xw, sheet_name="table", index=False)
+                safe_cells(pd.DataFrame({"key": list(prov), "value": list(prov.values())})).to_excel(
                     xw, sheet_name="provenance", index=False)
         else:
             import pyarrow as pa

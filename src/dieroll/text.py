@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["first_unsafe", "printable", "html_table", "human", "human_bytes"]
+__all__ = ["first_unsafe", "printable", "visible_format", "cell_text", "safe_cells", "html_table", "human",
+           "human_bytes"]
 
 #: Unicode categories never printed raw: controls, format characters (bidi overrides), surrogates,
 #: private use, unassigned, line and paragraph separators.
@@ -36,6 +37,39 @@ def printable(text: str, limit: int = 200) -> str:
     if len(text) > limit:
         out.append(f"… ({len(text) - limit} more characters)")
     return "".join(out)
+
+
+def visible_format(text: str) -> str:
+    """``text`` with format characters (bidirectional overrides, zero-width joiners:
+    Unicode category Cf) written as visible escapes (``\\u202e``), the rest kept (newlines
+    too): for pages, where a right-to-left override would reorder what the reader sees."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cf" else ch
+                   for ch in str(text))
+
+
+#: What a spreadsheet reads as the start of a formula or a command in a text cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value):
+    """A text cell that a spreadsheet shows as text: one starting like a formula (``=``,
+    ``+``, ``-``, ``@``, tab, CR) gets a leading apostrophe; other values are returned as
+    they are (numbers stay numbers)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_cells(frame):
+    """A copy of the pandas DataFrame ``frame`` with every text cell through :func:`cell_text`
+    (and text column names too)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+    out = frame.copy()
+    for col in out.columns:
+        if is_object_dtype(out[col]) or is_string_dtype(out[col]):
+            out[col] = out[col].map(cell_text)
+    out.columns = [cell_text(c) for c in out.columns]
+    return out
 
 
 def html_table(caption: str, header, rows, limit: int = 60) -> str:

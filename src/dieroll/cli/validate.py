@@ -44,5 +44,7 @@ def handle(args) -> int:
           + (f"; {outside} {'does' if outside == 1 else 'do'} not" if outside else ""))
     if args.csv:
         from ..store import replace_file
-        print(replace_file(args.csv, lambda tmp: tab.to_csv(tmp, index=False), force=args.force, option="--csv"))
+        from ..text import safe_cells
+        print(replace_file(args.csv, lambda tmp: safe_cells(tab).to_csv(tmp, index=False), force=args.force,
+                           option="--csv"))
     return 0

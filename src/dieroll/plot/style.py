@@ -101,7 +101,8 @@ def save_table(fig, path: str, attrs: dict, command: str, write=None) -> list[st
     if table is None:
         return []
     head = "".join(f"# {line}\n" for line in provenance_text(attrs, command).splitlines())
-    data = (head + table.to_csv(index=False, lineterminator="\n")).encode()
+    from ..text import safe_cells
+    data = (head + safe_cells(table).to_csv(index=False, lineterminator="\n")).encode()
     if write is None:
         with open(path, "wb") as fh:
             fh.write(data)

@@ -42,7 +42,9 @@ def _svg(fig, alt: str) -> str:
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
-    label = html.escape(alt, quote=True)
+    from ..text import visible_format
+    text = visible_format(text)  # a format character in a chart's text (a path, a title) is shown, not obeyed
+    label = html.escape(visible_format(alt), quote=True)
     # width/height in pt -> scale to the container; keep the aspect through viewBox
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1', text, count=1)
     return text.replace("<svg", f'<svg role="img" aria-label="{label}" class="svg"', 1)
@@ -367,9 +369,13 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     priors_text = (f"{len(prior.quantities)} quantities, {len(prior.disputed())} with competing claims, "
                    f"{n_judged} resting on judgement (the reasoning is given). Weights are divided by their sum "
                    "within a quantity; each draw picks one claim.")
+    from ..text import visible_format
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(_HERE, "templates")),
                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined,
+                             # format characters (a right-to-left override in a title or path) shown, not obeyed
+                             finalize=lambda v: visible_format(v) if isinstance(v, str) and
+                             not hasattr(v, "__html__") else v)
     with open(os.path.join(_HERE, "templates", "report.css"), encoding="utf-8") as fh:
         css = fh.read()
     t = ds["time"].values
