@@ -267,7 +267,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         # exactly the resolved text, so that `sha256sum priors.toml` is the hash in the footnote and manifest
         write_bytes(os.path.join(tmp, PRIORS), prior.text.encode())
         layout = build_layout(prior, model.scalar_names, model.path_names)
-        n = prior.run.draws if draws is None else int(draws)
+        n = prior.run.draws if draws is None else _engine.whole(draws, "draws", 1, 10**10)
         writer = DrawsWriter(os.path.join(tmp, DRAWS), prior, model, layout, n) if keep_draws else None
         if writer:  # refuse before sampling a run whose kept draws cannot fit
             bpd = writer.bytes_per_draw()

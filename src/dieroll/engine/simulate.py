@@ -25,7 +25,7 @@ from .distributed import DEFAULT_TASK_SIZE, check_task_size, simulate_on
 from .layout import InputLayout, build_layout
 from .reduce import BLOCK, PILOT, Reducer
 
-__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES",
+__all__ = ["Chunk", "Simulation", "evaluate", "simulate", "whole", "sample_inputs", "reduce_range", "DEFAULT_CHUNK_BYTES",
            "default_chunk_size", "same_rows", "summarised_rows", "STOP"]
 
 #: Set (e.g. by a SIGINT handler) to stop a running simulation at the next chunk
@@ -58,6 +58,16 @@ class Simulation:
     settings: dict = field(default_factory=dict)
 
 
+def whole(value, name: str, low: int, high: int) -> int:
+    """``value`` as an int from ``low`` to ``high``, or a RunError naming ``name``: an int, or a
+    float with no fraction (``1e6``); ``2.9`` is refused, never truncated, and so is a bool."""
+    ok = (isinstance(value, (int, np.integer)) and not isinstance(value, bool)) or \
+        (isinstance(value, (float, np.floating)) and float(value).is_integer())
+    if not ok or not low <= value <= high:
+        raise RunError(f"{name} must be a whole number from {low:,} to {high:,}, got {value!r}")
+    return int(value)
+
+
 def evaluate(prior: PriorSet, model: Model, *, draws: int = 1, first: int = 0,
              seed: int | None = None, dtype=np.float64) -> Chunk:
     """Sample and run draws ``first .. first + draws - 1`` and return every number.
@@ -67,7 +77,9 @@ def evaluate(prior: PriorSet, model: Model, *, draws: int = 1, first: int = 0,
     gives the outputs as runs hold them (each value rounded once, by the model's
     kernel as it writes them).
     """
-    seed = prior.run.seed if seed is None else int(seed)
+    seed = prior.run.seed if seed is None else whole(seed, "seed", 0, 2**64 - 1)
+    draws = whole(draws, "draws", 1, MAX_CHUNK)
+    first = whole(first, "first", 0, 10**10)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     abs0 = prior.run.start.year * 12 + prior.run.start.month - 1
     bufs = ChunkBuffers(layout, model.n_series, prior.run.n_steps, draws, dtype=np.dtype(dtype))
@@ -158,8 +170,8 @@ def simulate(prior: PriorSet, model: Model, *, draws: int | None = None,
     -------
     Simulation
     """
-    N = prior.run.draws if draws is None else int(draws)
-    seed = prior.run.seed if seed is None else int(seed)
+    N = prior.run.draws if draws is None else whole(draws, "draws", 1, 10**10)
+    seed = prior.run.seed if seed is None else whole(seed, "seed", 0, 2**64 - 1)
     if not 1 <= N <= 10**10:
         raise RunError(f"draws must be from 1 to 1e10, got {N}")
     if not 0 <= seed < 2**64:
