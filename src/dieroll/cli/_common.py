@@ -7,8 +7,8 @@ import textwrap
 
 from ..errors import DierollError
 
-__all__ = ["number", "shares_text", "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches", "dpi_value", "layout_of", "layout_command",
-           "given_labels", "check_labels", "labels_command", "published_estimates", "Help", "add_command",
+__all__ = ["number", "shares_text", "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches",
+           "dpi_value", "layout_of", "layout_command", "given_labels", "check_labels", "labels_command", "published_estimates", "Help", "add_command",
            "LABELS_HELP", "add_label_options", "take_labels", "add_layout_options"]
 
 
@@ -51,28 +51,23 @@ def save_all(fig, out_dir, base, formats, attrs, cmd):
     from ..plot import save, save_table
     from ..store import check_target, replace_file
     exts = [f.strip().lower() for f in formats.split(",")]
-    for ext in exts:
-        if ext not in ("png", "svg", "pdf"):
-            plt.close(fig)
-            raise DierollError(f"--format {ext!r}: choose from png, svg, pdf")
-    for ext in exts + ["csv"]:  # a chart replaces its own earlier files, never a run's or a non-file
-        try:
-            check_target(os.path.join(out_dir, f"{base}.{ext}"), True)
-        except DierollError:
-            plt.close(fig)
-            raise
 
     def write(path, data):
         def put(tmp):
             with open(tmp, "wb") as fh:
                 fh.write(data)
         replace_file(path, put, force=True)
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise DierollError(f"--out {out_dir!r}: cannot create the folder ({exc.strerror})") from None
     written = []
     try:
+        for ext in exts:
+            if ext not in ("png", "svg", "pdf"):
+                raise DierollError(f"--format {ext!r}: choose from png, svg, pdf")
+        for ext in exts + ["csv"]:  # a chart replaces its own earlier files, never a run's or a non-file
+            check_target(os.path.join(out_dir, f"{base}.{ext}"), True)
+        try:
+            os.makedirs(out_dir, exist_ok=True)
+        except OSError as exc:
+            raise DierollError(f"--out {out_dir!r}: cannot create the folder ({exc.strerror})") from None
         for fmt in exts:
             written += save(fig, os.path.join(out_dir, f"{base}.{fmt}"), attrs, cmd, base, write=write)
         written += save_table(fig, os.path.join(out_dir, f"{base}.csv"), attrs, cmd, write=write)

@@ -396,9 +396,9 @@ def write_report(run, path: str | None = None, *, force: bool = False, **kwargs)
     str
         The path written.
     """
-    from ..store.files import refuse_existing, replace_file
+    from ..store.files import check_target, replace_file
     path = path or os.path.join(run.path, REPORT)
-    refuse_existing(path, force)  # before the page is built, which takes seconds
+    check_target(path, force)  # before the page is built, which takes seconds; again when it is put in place
     page = build_report(run, **kwargs)
 
     def write(tmp):

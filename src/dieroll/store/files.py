@@ -17,7 +17,7 @@ from ..errors import RunStoreError
 from ..text import human_bytes
 
 __all__ = ["MARGIN", "check_free", "free_bytes", "human_bytes", "tree_size", "write_bytes", "replace_file",
-           "check_target", "refuse_existing"]
+           "check_target"]
 
 #: Space kept free beyond a file's own size (file-system metadata, the manifest).
 MARGIN = 1 << 20
@@ -194,12 +194,6 @@ def check_target(path: str, force: bool, option: str = "--out") -> None:
                            "else, even with --force")
     if not force:
         raise DierollError(f"{path} exists; choose another {option} or add --force to replace it")
-
-
-def refuse_existing(path: str, force: bool, option: str = "--out") -> None:
-    """:func:`check_target` before costly work that would write ``path`` (it is checked
-    again when the file is put in place)."""
-    check_target(path, force, option)
 
 
 def _commit(tmp: str, path: str, force: bool, option: str) -> None:
