@@ -116,14 +116,22 @@ def _model(model, priors=None):
     return default_model()
 
 
-def _prepared(priors, model, weights=(), sets=(), title=None) -> PriorSet:
+def _prepared(priors, model, weights=(), sets=(), title=None, as_of=None) -> PriorSet:
     """The PriorSet a run uses: loaded against ``model``'s inputs, what-ifs applied (and the
-    title they derive, or ``title``).  The first half of the one composition path of
-    :func:`run` and :func:`run_to_folder`."""
+    title they derive, or ``title``), then cut to the claims published by ``as_of`` (so that
+    ``--set`` can stand in for a quantity with no evidence by then).  The first half of the
+    one composition path of :func:`run` and :func:`run_to_folder`."""
     prior = priors if isinstance(priors, PriorSet) else load_priors(priors, catalog=model.inputs)
-    if weights or sets or title is not None:
+    if weights or sets or (title is not None and as_of is None):
         from .priors.what_if import apply_what_ifs
         prior = apply_what_ifs(prior, weights, sets, title=title, catalog=model.inputs)
+    if as_of is not None:
+        from .priors.as_of import parse_as_of
+        cut = parse_as_of(as_of)
+        from dataclasses import replace
+        prior = replace(prior.extend({"run": {"as_of": cut, "title": title if title is not None else
+                                              f"{prior.run.title}, evidence as of {cut}"}}),
+                        what_ifs=prior.what_ifs)
     return prior
 
 
@@ -176,7 +184,7 @@ class Result:
 def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws: bool = False,
         threads: int | None = None, chunk_size: int | None = None, progress: bool = False,
         model=None, weights=(), sets=(), client=None, task_size: int | None = None,
-        title: str | None = None) -> Result:
+        title: str | None = None, as_of=None) -> Result:
     """Run the model in memory (nothing written).
 
     Parameters
@@ -201,13 +209,18 @@ def run(priors, *, draws: int | None = None, seed: int | None = None, keep_draws
         as a local run (:mod:`dieroll.engine.distributed`).
     task_size : int, optional
         Draws per cluster task (a multiple of 65,536; default 4,194,304).
+    title : str, optional
+        The run's title (default: the priors' title, with the what-ifs or the cut-off).
+    as_of : str or datetime.date, optional
+        Use only the claims published by this date (``"2025-06-30"``), as ``[run] as_of``
+        does: what the evidence said then.
 
     Returns
     -------
     Result
     """
     model = _model(model, priors)
-    prior = _prepared(priors, model, weights, sets, title)
+    prior = _prepared(priors, model, weights, sets, title, as_of)
     layout = build_layout(prior, model.scalar_names, model.path_names)
     writer = DrawsWriter(None, prior, model, layout) if keep_draws else None
     sim, ds = _simulated(prior, model, layout, writer, draws=draws, seed=seed, threads=threads,
@@ -233,7 +246,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
                   keep_draws: bool = False, progress: bool = False, charts: bool = True,
                   threads: int | None = None, chunk_size: int | None = None, model=None,
                   weights=(), sets=(), client=None, task_size: int | None = None,
-                  title: str | None = None) -> str:
+                  title: str | None = None, as_of=None) -> str:
     """Run a priors file and write ``runs_dir/name`` (see :mod:`dieroll.store.folder`).
 
     ``weights`` and ``sets`` are what-ifs as on the command line
@@ -254,7 +267,7 @@ def run_to_folder(priors_path: str, *, runs_dir: str = "runs", name: str | None 
         Path of the completed run folder.
     """
     model = _model(model, priors_path)
-    prior = _prepared(priors_path, model, weights, sets, title)
+    prior = _prepared(priors_path, model, weights, sets, title, as_of)
     name = name or default_run_name(priors_path)
     from .store.folder import check_name
     check_name(name)

@@ -43,10 +43,18 @@ def handle(args) -> int:
         print(f"  {'quantity':28} {'units':14} {'claims':>6}  {'p5':>9} {'p50':>9} {'p95':>9}")
         for name, q in ps.quantities.items():
             if q.is_path:
-                print(f"  {name:28} {q.units:14} {'path':>6}  ({len(q.knots)} knots, {q.interpolate})")
-                for k in q.knots:
-                    v = np.asarray(k.dist.ppf([0.05, 0.5, 0.95]), dtype=float)
-                    print(f"    {str(k.date):26} {'':14} {'':>6}  {number(v[0]):>9} {number(v[1]):>9} {number(v[2]):>9}")
+                paths = q.paths()
+                what = f"{len(paths)} competing paths" if len(paths) > 1 else f"{len(q.knots)} knots"
+                print(f"  {name:28} {q.units:14} {'path':>6}  ({what}, {q.interpolate})")
+                if len(paths) > 1:
+                    print(f"    {'shares of the draws:':26} {shares_text(q)}")
+                for cid, _, knots in paths:
+                    for k in knots:
+                        v = np.asarray(k.dist.ppf([0.05, 0.5, 0.95]), dtype=float)
+                        label = f"{cid + ' ' if cid else ''}{k.date}" + (" (judgement)" if k.basis == "judgement"
+                                                                         else "")
+                        print(f"    {label:26} {'':14} {'':>6}  {number(v[0]):>9} {number(v[1]):>9} "
+                              f"{number(v[2]):>9}")
             else:
                 v = q.ppf([0.05, 0.5, 0.95])
                 print(f"  {name:28} {q.units:14} {len(q.claims):>6}  {number(v[0]):>9} {number(v[1]):>9} {number(v[2]):>9}")

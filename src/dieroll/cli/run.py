@@ -20,6 +20,7 @@ def add_parser(sub):
               "dieroll run priors/scenarios/h20-licensed.toml --draws 200000 --keep-draws",
               "dieroll run priors/baseline.toml --name ft-heavy --weight smic_yield.ft=0.8",
               "dieroll run priors/baseline.toml --name pkg80 --set packaging_yield=0.8",
+              "dieroll run priors/v3.toml --name v3-mid2025 --as-of 2025-06-30",
               "dieroll run priors/baseline.toml --name big --draws 1e8 --workers 2",
               "dieroll run priors/baseline.toml --name huge --draws 1e9 --scheduler tcp://head:8786"])
     r.add_argument("priors", help="the priors TOML file")
@@ -41,6 +42,10 @@ def add_parser(sub):
                    help="what-if: fix a quantity at VALUE, or give it a dist as a TOML inline table "
                         "('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); repeatable; recorded like --weight "
                         "(default: none)")
+    r.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="use only the claims published by this date (weights renormalised), to see what the "
+                        "evidence said then; the cut-off is recorded in the run and its footnotes (default: all "
+                        "claims, or the priors' [run] as_of)")
     r.add_argument("--title", help="the run's title, shown on every chart, table and listing (default: the "
                                    "priors' title, followed by the what-ifs when --weight or --set are given)")
     r.add_argument("--quiet", action="store_true", help="no progress bar or messages (default: shown)")
@@ -77,7 +82,8 @@ def handle(args) -> int:
         path = run_to_folder(args.priors, runs_dir=args.runs_dir, name=args.name, draws=args.draws,
                              seed=args.seed, force=args.force, keep_draws=args.keep_draws, progress=not args.quiet,
                              threads=args.threads, chunk_size=args.chunk_size, weights=args.weight, sets=args.set,
-                             client=client, task_size=args.task_size, model=args.model, title=args.title)
+                             client=client, task_size=args.task_size, model=args.model, title=args.title,
+                             as_of=args.as_of)
     if not args.quiet:
         charts = sorted(f for f in os.listdir(path) if f.endswith((".png", ".svg", ".pdf")))
         print(f"wrote {path}/ (summary.nc, manifest.json, priors.toml, {', '.join(charts)}"

@@ -34,11 +34,16 @@ def _uniforms(seed, stream, step, d0, nb, a, b):
 
 
 @kernel(parallel=True)
-def sample_chunk(seed, first_draw, dists, sci, pai, nthreads, scalars, claims, knots):
-    """Fill ``scalars (n, S)``, ``claims (n, S)`` and ``knots (n, K)`` for draws
-    ``first_draw .. first_draw + n - 1`` of the inputs ``dists``, ``sci`` and ``pai``
+def sample_chunk(seed, first_draw, dists, sci, pai, pci, nthreads, scalars, claims, knots):
+    """Fill ``scalars (n, S)``, ``claims (n, S + Pc)`` and ``knots (n, K)`` for draws
+    ``first_draw .. first_draw + n - 1`` of the inputs ``dists``, ``sci``, ``pai`` and ``pci``
     (:class:`~dieroll.engine.layout.Dists`, :class:`~dieroll.engine.layout.ScalarInputs`,
-    :class:`~dieroll.engine.layout.PathInputs`).
+    :class:`~dieroll.engine.layout.PathInputs`, :class:`~dieroll.engine.layout.PathClaims`).
+
+    A path with competing claims picks a claim per draw (by the second uniform of
+    ``philox(seed, stream, d, 0)``, as a scalar does), samples every claim's own knots
+    (from the same uniforms at the same months, so claims share their random numbers),
+    and writes the chosen claim's path on the merged knot grid the model reads.
 
     Per block of ``_B`` draws, first every uniform, then the scalars' claims,
     copula and inverse CDFs, then the path knots, each quantity by quantity
@@ -48,7 +53,9 @@ def sample_chunk(seed, first_draw, dists, sci, pai, nthreads, scalars, claims, k
     """
     code, params, aux, aux_off = dists
     sc_stream, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol = sci
-    pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading = pai
+    pa_stream, pa_first, pa_nk, pa_koff, pa_step, pa_loading, pa_cop = pai
+    pc_stream, pc_col, pc_cum, in_pc, in_claim, in_dst, in_a, in_b, in_w, in_kind = pci
+    Pc = pc_stream.shape[0]
     n = scalars.shape[0]
     S = scalars.shape[1]
     K = knots.shape[1]
@@ -62,13 +69,15 @@ def sample_chunk(seed, first_draw, dists, sci, pai, nthreads, scalars, claims, k
         uc = np.empty((S, _B))  # claim uniforms
         uk = np.empty((max(K, 1), _B))  # knot uniforms
         uz = np.empty((max(P, 1), _B))  # common-factor uniforms of the paths
+        upc = np.empty((max(Pc, 1), _B))  # claim uniforms of the paths with competing claims
         spare = np.empty(_B)
         zc = np.empty(_B)
         zs = np.empty(_B)  # normal scores of one quantity (ndtri of its uniforms)
         zb = np.empty((2 * m, _B))  # the copula's normal scores, then L z
         cop_of = np.full(S, -1, np.int64)  # the copula row of each scalar, or -1
         for a in range(m):
-            cop_of[cop_idx[a]] = a
+            if cop_idx[a] >= 0:
+                cop_of[cop_idx[a]] = a
         for blk in range(tid * nblocks // nthr, (tid + 1) * nblocks // nthr):
             j0 = blk * _B
             nb = min(n, j0 + _B) - j0
@@ -82,31 +91,73 @@ def sample_chunk(seed, first_draw, dists, sci, pai, nthreads, scalars, claims, k
                     kk = pa_koff[p] + k
                     _uniforms(seed, pa_stream[p], pa_step[kk], d0, nb, uk[kk], spare)
             _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx,
-                           cop_chol, cop_of, uv, uc, zb, zs, scalars, claims)
-            _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading,
-                         uk, uz, zc, zs, knots)
+                           cop_chol, cop_of, uv, uc, uz, zb, zs, scalars, claims)
+            _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading, pa_cop,
+                         uk, uz, zb, zc, zs, knots)
+            if Pc > 0:
+                for i in range(Pc):
+                    _uniforms(seed, pc_stream[i], 0, d0, nb, spare, upc[i])
+                _path_claims_block(j0, nb, pc_col, pc_cum, in_pc, in_claim, in_dst, in_a, in_b, in_w, in_kind,
+                                   upc, claims, knots)
+
+
+@kernel(inline=True)
+def _pick_claims(u, cum, last, j0, nb, claims, col):
+    """``claims[j0 + j, col]``: the first claim whose cumulative weight ``cum`` exceeds ``u[j]``
+    (at most ``last``)."""
+    for j in range(nb):
+        uj = u[j]
+        k = 0
+        while k < last and uj >= cum[k]:
+            k += 1
+        claims[j0 + j, col] = k
+
+
+@kernel(inline=True)
+def _path_claims_block(j0, nb, pc_col, pc_cum, in_pc, in_claim, in_dst, in_a, in_b, in_w, in_kind, upc,
+                       claims, knots):
+    """Each path with competing claims: the claim of each draw, then the chosen claim's path
+    at every knot of the merged grid (linear, log-linear or step, as the path is interpolated)."""
+    for i in range(pc_col.shape[0]):
+        _pick_claims(upc[i], pc_cum[i], pc_cum.shape[1] - 1, j0, nb, claims, pc_col[i])
+    for m in range(in_pc.shape[0]):
+        col = pc_col[in_pc[m]]
+        c, dst, a, b, w, kind = in_claim[m], in_dst[m], in_a[m], in_b[m], in_w[m], in_kind[m]
+        for j in range(nb):
+            if claims[j0 + j, col] != c:
+                continue
+            va = knots[j0 + j, a]
+            if w <= 0.0:
+                knots[j0 + j, dst] = va
+            elif w >= 1.0:
+                knots[j0 + j, dst] = knots[j0 + j, b]
+            elif kind == 0:
+                knots[j0 + j, dst] = va + w * (knots[j0 + j, b] - va)
+            elif kind == 1:
+                knots[j0 + j, dst] = math.exp(math.log(va) + w * (math.log(knots[j0 + j, b]) - math.log(va)))
+            else:
+                knots[j0 + j, dst] = va
 
 
 @kernel(inline=True)
 def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum, cop_idx, cop_chol,
-                   cop_of, uv, uc, zb, zs, scalars, claims):
+                   cop_of, uv, uc, uz, zb, zs, scalars, claims):
     """The scalars of draws ``j0 .. j0 + nb - 1``, quantity by quantity with the
     draws innermost: the claims, the copula's normal scores (``zb[a, j]``, then
     ``L z`` into ``zb[m + a, j]``), then each value.  A quantity whose claims
     all take a normal score (:func:`takes_z`) gets its scores for the whole
-    block at once (:func:`ndtri_block`, into ``zs``): the same numbers, faster."""
+    block at once (:func:`ndtri_block`, into ``zs``): the same numbers, faster.  A copula
+    member ``-(p + 1)`` is path ``p``'s common factor (its uniforms ``uz[p]``); the
+    knots read its correlated score from ``zb[m + a]``."""
     S = uv.shape[0]
     m = cop_idx.shape[0]
     for s in range(S):
-        last = sc_ncl[s] - 1
-        for j in range(nb):
-            uc_s = uc[s, j]
-            k = 0
-            while k < last and uc_s >= sc_cum[s, k]:
-                k += 1
-            claims[j0 + j, s] = k
+        _pick_claims(uc[s], sc_cum[s], sc_ncl[s] - 1, j0, nb, claims, s)
     for a in range(m):
-        ndtri_block(uv[cop_idx[a]], zb[a], nb)
+        if cop_idx[a] >= 0:
+            ndtri_block(uv[cop_idx[a]], zb[a], nb)
+        else:
+            ndtri_block(uz[-cop_idx[a] - 1], zb[a], nb)
     for a in range(m):
         for j in range(nb):
             acc = 0.0
@@ -145,15 +196,21 @@ def _scalars_block(j0, nb, code, params, aux, aux_off, sc_first, sc_ncl, sc_cum,
 
 
 @kernel(inline=True)
-def _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading,
-                 uk, uz, zc, zs, knots):
+def _knots_block(j0, nb, code, params, aux, aux_off, pa_first, pa_nk, pa_koff, pa_loading, pa_cop,
+                 uk, uz, zb, zc, zs, knots):
     """The path knots of draws ``j0 .. j0 + nb - 1``, knot by knot with the draws
     innermost (a knot's distribution is the same for every draw).  Normal
-    scores are taken for the whole block at once (:func:`ndtri_block`)."""
+    scores are taken for the whole block at once (:func:`ndtri_block`).  A path in the
+    copula takes its common factor's correlated score (``zb[m + pa_cop[p]]``)."""
+    m = zb.shape[0] // 2
     for p in range(pa_first.shape[0]):
         load = pa_loading[p]
         if load > 0.0:
-            ndtri_block(uz[p], zc, nb)
+            if pa_cop[p] >= 0:
+                for j in range(nb):
+                    zc[j] = zb[m + pa_cop[p], j]
+            else:
+                ndtri_block(uz[p], zc, nb)
         own = math.sqrt(1.0 - load * load)
         for k in range(pa_nk[p]):
             kk = pa_koff[p] + k

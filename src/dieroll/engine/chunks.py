@@ -36,7 +36,7 @@ class Chunk:
 
     first: int
     scalars: np.ndarray   # (n, S)
-    claims: np.ndarray    # (n, S) int16 claim index
+    claims: np.ndarray    # (n, S + Pc) int16 claim index: scalars, then paths with competing claims
     knots: np.ndarray     # (n, K)
     out: np.ndarray       # (n_series, T, n): float32 in runs, float64 from evaluate()
     model: Model | None = None
@@ -52,11 +52,11 @@ def sample_inputs(layout: InputLayout, seed: int, first: int, n: int):
 
     Returns
     -------
-    scalars : ndarray (n, S); claims : ndarray (n, S) int16; knots : ndarray (n, K)
+    scalars : ndarray (n, S); claims : ndarray (n, S + Pc) int16; knots : ndarray (n, K)
     """
     S, K = layout.n_scalars, layout.n_knots
     scalars = np.empty((n, S))
-    claims = np.zeros((n, S), dtype=np.int16)
+    claims = np.zeros((n, layout.n_claim_cols), dtype=np.int16)
     knots = np.empty((n, K))
     _fill_inputs(layout, seed, first, scalars, claims, knots)
     return scalars, claims, knots
@@ -64,7 +64,7 @@ def sample_inputs(layout: InputLayout, seed: int, first: int, n: int):
 
 def _fill_inputs(layout, seed, first, scalars, claims, knots):
     sample_chunk(np.uint64(seed), np.int64(first), layout.dists, layout.scalars, layout.paths,
-                 numba.get_num_threads(), scalars, claims, knots)
+                 layout.path_claims, numba.get_num_threads(), scalars, claims, knots)
 
 
 class ChunkBuffers:
@@ -72,7 +72,7 @@ class ChunkBuffers:
 
     def __init__(self, layout, n_series, T, n, dtype=np.float64):
         self.scalars = np.empty((n, layout.n_scalars))
-        self.claims = np.zeros((n, layout.n_scalars), dtype=np.int16)
+        self.claims = np.zeros((n, layout.n_claim_cols), dtype=np.int16)
         self.knots = np.empty((n, layout.n_knots))
         self.out = aligned_empty((n_series, T, n), dtype)  # aligned for streaming stores
 

@@ -175,6 +175,8 @@ def provenance_text(attrs: dict, command: str) -> str:
         changed = []
     if changed:
         prior += f" + {len(changed)} what-if{'s' if len(changed) > 1 else ''}"
+    if attrs.get("evidence_as_of"):
+        prior += f", evidence as of {attrs['evidence_as_of']}"
     model = (f" · model {attrs.get('model', '?')} (sha256 {str(attrs['model_sha256'])[:12]})"
              if attrs.get("model_sha256") else "")
     return (f"dieroll {attrs.get('dieroll_version', '?')} · N = {int(attrs.get('draws', 0)):,} draws · "

@@ -83,7 +83,15 @@ def load_priors(path: str | os.PathLike, *, catalog: dict[str, InputSpec] | None
     ps = build_prior_set(path, merged, report, catalog)
     if problems or ps is None:
         raise PriorsError(problems or [Problem(path, "", "invalid priors")])
-    return ps
+    return _cut(ps)
+
+
+def _cut(ps: PriorSet) -> PriorSet:
+    """``ps`` cut to the claims published by ``[run] as_of``, when it is set."""
+    if ps.run.as_of is None:
+        return ps
+    from .as_of import apply_as_of
+    return apply_as_of(ps, ps.run.as_of)
 
 
 def model_reference(path) -> tuple[str, str] | None:
@@ -138,4 +146,4 @@ def extend_priors(prior: PriorSet, fragment: dict, *, label: str = "<override>",
     ps = build_prior_set(prior.path, merged, report, catalog)
     if problems or ps is None:
         raise PriorsError(problems or [Problem(label, "", "invalid override")])
-    return ps
+    return _cut(ps)

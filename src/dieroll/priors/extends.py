@@ -6,8 +6,8 @@ Rules (also in the README):
   are allowed, cycles are refused.
 * ``[run]`` keys override the parent's one by one.
 * A quantity that gives ``dist``, ``claims`` or ``path`` replaces the parent's
-  definition of the value entirely (with its ``source``, ``interpolate`` and
-  ``knot_rank``); ``description`` and ``units`` are inherited unless given.
+  definition of the value entirely (with its ``source``, ``date``,
+  ``interpolate`` and ``knot_rank``); ``description`` and ``units`` are inherited unless given.
 * ``add_claims = [ {...}, ... ]`` (or ``[[quantities.x.add_claims]]`` tables)
   appends claims to the claims in force, so a scenario adds a source without
   copying the parent's claims; it needs the parent to have ``claims``.
@@ -29,7 +29,7 @@ from .lines import LineIndex
 
 __all__ = ["Document", "Merged", "read_document", "resolve"]
 
-_VALUE_KEYS = ("dist", "claims", "path", "source", "interpolate", "knot_rank")
+_VALUE_KEYS = ("dist", "claims", "path", "source", "date", "interpolate", "knot_rank")
 
 
 @dataclass

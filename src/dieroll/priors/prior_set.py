@@ -15,13 +15,19 @@ __all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings"
 
 @dataclass(frozen=True)
 class Claim:
-    """One source's claim about a quantity: a weighted mixture component."""
+    """One source's claim about a quantity: a weighted mixture component.
+
+    A claim about a scalar holds a ``dist``; a claim about a path holds ``knots``
+    (and ``dist`` is None).  ``date`` is when the source was published (None when
+    the file does not say)."""
 
     id: str
     source: str
     says: str
     weight: float          # normalised: the weights of a quantity sum to 1
-    dist: Distribution
+    dist: Distribution | None
+    date: dt.date | None = None
+    knots: tuple["Knot", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ class Knot:
     month: float
     dist: Distribution
     source: str = ""
+    basis: str = ""  # "judgement" where this knot is the analyst's judgement; "" inherits the quantity's
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,43 @@ class Quantity:
     interpolate: str = "linear"
     knot_rank: float = 0.0
     basis: str = "document"  # or "judgement": the analyst's reasoning, no document behind the numbers
+    date: dt.date | None = None  # publication date of a single dist's or path's source
 
     @property
     def is_path(self) -> bool:
-        """True for a time path."""
-        return bool(self.knots)
+        """True for a time path (one path of knots, or competing claims each with a path)."""
+        return bool(self.knots) or any(c.knots for c in self.claims)
+
+    @property
+    def path_claims(self) -> bool:
+        """True for a path with competing claims, each a path of its own."""
+        return any(c.knots for c in self.claims)
+
+    @property
+    def knot_dates(self) -> tuple[dt.date, ...]:
+        """The dates of the path's knots; for competing paths, every claim's dates merged."""
+        if self.knots:
+            return tuple(k.date for k in self.knots)
+        return tuple(sorted({k.date for c in self.claims for k in c.knots}))
+
+    def paths(self) -> list[tuple[str, float, tuple[Knot, ...]]]:
+        """``(claim id, weight, knots)`` for each path of a path quantity: one (id ``""``), or one per claim."""
+        if self.knots:
+            return [("", 1.0, self.knots)]
+        return [(c.id, c.weight, c.knots) for c in self.claims if c.knots]
+
+    def knot_basis(self, knot: Knot) -> str:
+        """Where a knot's numbers come from: its own ``basis``, else the quantity's."""
+        return knot.basis or self.basis
+
+    @property
+    def dates(self) -> tuple[dt.date | None, ...]:
+        """The publication date of each claim (a single dist or path: the quantity's)."""
+        if len(self.claims) == 1 and self.claims[0].id == "only":
+            return (self.date,)
+        if not self.claims:
+            return (self.date,)
+        return tuple(c.date for c in self.claims)
 
     @property
     def weights(self) -> np.ndarray:
@@ -105,6 +144,7 @@ class RunSettings:
     quantiles: tuple[float, ...] = QUANTILES
     thresholds: dict[str, tuple[float, ...]] = field(default_factory=dict)
     model: str = ""  # a packaged model's name or a model file's path, as written; "" for the China model
+    as_of: dt.date | None = None  # the evidence cut-off: only claims published by then are used
 
     @property
     def n_steps(self) -> int:
@@ -143,6 +183,7 @@ class PriorSet:
         ``resolved`` written as TOML.
     what_ifs : tuple of str
         What-ifs applied on top of the files (``--weight ...``, ``--set ...``), as given.
+
     catalog : dict of str to InputSpec, or None
         The model inputs it was checked against (``None``: names unchecked); what-ifs
         and :meth:`extend` check against the same.
@@ -184,6 +225,14 @@ class PriorSet:
         from .what_if import apply_what_ifs
         return apply_what_ifs(self, values=values)
 
+    def as_of_date(self, date) -> "PriorSet":
+        """Only the claims published by ``date``, as ``[run] as_of`` does (see
+        :func:`dieroll.priors.as_of.apply_as_of`)."""
+        from dataclasses import replace
+
+        from .as_of import parse_as_of
+        return replace(self.extend({"run": {"as_of": parse_as_of(date)}}), what_ifs=self.what_ifs)
+
     def what_if(self, weights=(), sets=()) -> "PriorSet":
         """The CLI's ``--weight Q.CLAIM=W`` and ``--set Q=VALUE`` strings applied in code."""
         from .what_if import apply_what_ifs
@@ -200,7 +249,10 @@ class PriorSet:
         from ..text import html_table
         rows = []
         for name, q in self.quantities.items():
-            if q.is_path:
+            if q.path_claims:
+                what = ", ".join(f"{c.id} {c.weight:.0%}" for c in q.claims) + f" (paths, {q.interpolate})"
+                p5 = p50 = p95 = ""
+            elif q.is_path:
                 what = f"path, {len(q.knots)} knots ({q.interpolate})"
                 p5 = p50 = p95 = ""
             else:

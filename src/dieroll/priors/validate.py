@@ -19,7 +19,7 @@ from ..catalog import InputSpec
 from ..distributions import Distribution, parse_dist
 from ..distributions.spec import finite_number as _num
 from ..text import did_you_mean, first_unsafe, printable
-from .copula import check_correlations
+from .copula import check_correlations, max_rank_with_path, path_loading
 from .extends import Merged
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
 from ..defaults import QUANTILES
@@ -27,12 +27,14 @@ from ..defaults import QUANTILES
 __all__ = ["build_prior_set"]
 
 _TOP = ("run", "quantities", "correlations", "extends", "notes")
-_RUN = ("title", "description", "model", "start", "end", "step", "draws", "seed", "quantiles", "thresholds")
-_QTY = ("description", "units", "source", "basis", "reasoning", "dist", "claims", "path", "interpolate",
+_RUN = ("title", "description", "model", "start", "end", "step", "draws", "seed", "quantiles", "thresholds",
+        "as_of")
+_QTY = ("description", "units", "source", "date", "basis", "reasoning", "dist", "claims", "path", "interpolate",
         "knot_rank", "weights", "add_claims", "notes")
 #: Where a quantity's numbers come from: a cited document, or the analyst's judgement (with its reasoning).
 BASES = ("document", "judgement")
-_CLAIM = ("id", "source", "says", "weight", "dist", "notes")
+_CLAIM = ("id", "source", "says", "date", "weight", "dist", "path", "notes")
+_KNOT_EXTRA = ("source", "notes", "basis", "reasoning")
 _INTERP = ("linear", "log", "step")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -195,10 +197,14 @@ def _run(r, rep) -> RunSettings | None:
     if not isinstance(model, str) or (model and not model.strip()):
         rep("run.model", "must name a packaged model (\"china\") or a model file's path relative to this file, "
             "as a string", model); ok = False
+    as_of = r.get("as_of")
+    if as_of is not None and not (isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime)):
+        rep("run.as_of", "must be a TOML date such as 2025-06-30 (no quotes): the evidence cut-off", as_of)
+        ok = False
     if not ok:
         return None
     return RunSettings(title=r["title"], start=r["start"], end=r["end"], draws=r["draws"],
-                       seed=r["seed"], quantiles=quantiles, thresholds=thresholds, model=model)
+                       seed=r["seed"], quantiles=quantiles, thresholds=thresholds, model=model, as_of=as_of)
 
 
 #: The most extreme probabilities the sampler's uniforms reach (53-bit, open interval).
@@ -238,6 +244,30 @@ def _check_range(dist: Distribution, spec: InputSpec | None, key, rep) -> bool:
             f"reaches {bad:g}; choose a family bounded there or add truncate = [lo, hi]", None)
         return False
     return True
+
+
+def _pub_date(v, key, rep, required=False):
+    """A source's publication date: a TOML date (2025-03-07), or "YYYY-MM" / "YYYY" when only the month
+    or year is known (read as the month's or year's last day, so that an as-of cut-off never takes a
+    source before it could have been read).  Returns (ok, date or None)."""
+    if v is None:
+        return True, None
+    date = None
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        date = v
+    elif isinstance(v, str):
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", v.strip())
+        if m and 1 <= int(m.group(2) or 12) <= 12:
+            y, mo = int(m.group(1)), int(m.group(2) or 12)
+            date = dt.date(y, mo, calendar.monthrange(y, mo)[1])
+    if date is None or not 1900 <= date.year <= 2200:
+        rep(key, 'must be the source\'s publication date: a TOML date such as 2025-03-07 (no quotes), or '
+            '"2025-09" or "2025" when only the month or year is known', v)
+        return False, None
+    if date > dt.date.today() and not (isinstance(v, str) and date.replace(day=1) <= dt.date.today()):
+        rep(key, f"is after today ({dt.date.today()}): a publication date cannot be in the future", v)
+        return False, None
+    return True, date
 
 
 def _quantity(name, q, run, spec, rep):
@@ -280,13 +310,24 @@ def _quantity(name, q, run, spec, rep):
         if spec is not None and not spec.path:
             rep(f"{key}.path", "the model reads this quantity as one number, not a time path", None)
             return None
+        good, date = _pub_date(q.get("date"), f"{key}.date", rep)
         made = _path(key, q, run, spec, rep)
-        if made is None or not ok:
+        if made is None or not ok or not good:
             return None
         knots, interp, rank = made
-        out.update({k: copy.deepcopy(q[k]) for k in ("source", "interpolate", "knot_rank", "path") if k in q})
+        out.update({k: copy.deepcopy(q[k]) for k in ("source", "date", "interpolate", "knot_rank", "path") if k in q})
         return Quantity(name, q["description"], q["units"], q["source"], knots=knots,
-                        interpolate=interp, knot_rank=rank, basis=basis), out
+                        interpolate=interp, knot_rank=rank, basis=basis, date=date), out
+    if "date" in q and kinds == ["claims"]:
+        rep(f"{key}.date", "with claims, each claim carries its own date", q["date"]); ok = False
+    path_claims = kinds == ["claims"] and isinstance(q["claims"], list) and any(
+        isinstance(c, dict) and "path" in c for c in q["claims"])
+    if path_claims:
+        if spec is not None and not spec.path:
+            rep(f"{key}.claims", "the model reads this quantity as one number: give each claim a dist, not a path",
+                None)
+            return None
+        return _path_claims(name, key, q, run, spec, basis, out, ok, rep)
     for k in ("interpolate", "knot_rank"):
         if k in q:
             rep(f"{key}.{k}", "only applies to a path", q[k]); ok = False
@@ -296,19 +337,22 @@ def _quantity(name, q, run, spec, rep):
             ok = False
         if "weights" in q:
             rep(f"{key}.weights", "only applies to claims", q["weights"]); ok = False
+        good, date = _pub_date(q.get("date"), f"{key}.date", rep)
         d = parse_dist(q["dist"], f"{key}.dist", rep)
-        if d is None or not _check_range(d, spec, f"{key}.dist", rep) or not ok:
+        if d is None or not _check_range(d, spec, f"{key}.dist", rep) or not ok or not good:
             return None
         out.update(source=q["source"], dist=copy.deepcopy(q["dist"]))
+        if "date" in q:
+            out["date"] = q["date"]
         return Quantity(name, q["description"], q["units"], q["source"],
-                        claims=(Claim("only", q["source"], "", 1.0, d),), basis=basis), out
+                        claims=(Claim("only", q["source"], "", 1.0, d, date),), basis=basis, date=date), out
     claims = _claims(key, q, spec, rep)
     if claims is None or not ok:
         return None
     if spec is not None and spec.path and len(claims) > 1:
-        rep(f"{key}.claims", f"the model reads {name} as a path (a value per month), and competing claims are "
-            "not supported on a path: give one dist, or a [path] of knots (each knot may be a mixture of "
-            "sources only through its own dist)", None)
+        rep(f"{key}.claims", f"the model reads {name} as a path (a value per month): competing claims on "
+            "a path each give a [path] of knots (a [quantities.NAME.claims.path] table per claim), not a dist; "
+            "or give the quantity one dist", None)
         return None
     total = sum(c.weight for c in claims)
     if not math.isfinite(total):
@@ -316,7 +360,7 @@ def _quantity(name, q, run, spec, rep):
             f"({', '.join(f'{c.id} = {c.weight:g}' for c in claims)}); weights are divided by their sum, so "
             "scale them down (e.g. 0.6 and 0.4)", None)
         return None
-    claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, c.dist) for c in claims)
+    claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, c.dist, c.date) for c in claims)
     out.update(claims=copy.deepcopy(q["claims"]))
     if "weights" in q:
         out["weights"] = copy.deepcopy(q["weights"])
@@ -325,7 +369,34 @@ def _quantity(name, q, run, spec, rep):
     return Quantity(name, q["description"], q["units"], q.get("source", ""), claims=claims, basis=basis), out
 
 
-def _claims(key, q, spec, rep):
+def _path_claims(name, key, q, run, spec, basis, out, ok, rep):
+    """Competing claims on a path: each claim a weighted [path] of knots of its own, sharing the
+    quantity's ``interpolate`` and ``knot_rank``."""
+    claims = _claims(key, q, spec, rep, run=run, paths=True)
+    if "source" not in q:
+        rep(f"{key}.source", "missing: a path needs a source (what the claims are about)", None); ok = False
+    if claims is None or not ok:
+        return None
+    made = _path(key, {**q, "source": "-", "path": {"2000-01": {"family": "fixed", "value": 1}}}, None, None, rep)
+    if made is None:
+        return None
+    _, interp, rank = made
+    if interp == "log":
+        for i, c in enumerate(claims):
+            for k in c.knots:
+                if k.dist.support()[0] < 0 or float(k.dist.cdf(0.0)) > 0:
+                    rep(f"{key}.claims[{i}].path.{k.date:%Y-%m}", "log interpolation needs knots that stay above 0",
+                        None)
+                    return None
+    total = sum(c.weight for c in claims)
+    claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, None, c.date, c.knots) for c in claims)
+    out.update({k: copy.deepcopy(q[k]) for k in ("source", "interpolate", "knot_rank", "claims", "weights")
+                if k in q})
+    return Quantity(name, q["description"], q["units"], q["source"], claims=claims, interpolate=interp,
+                    knot_rank=rank, basis=basis), out
+
+
+def _claims(key, q, spec, rep, run=None, paths=False):
     cl = q["claims"]
     if not (isinstance(cl, list) and cl and all(isinstance(c, dict) for c in cl)):
         rep(f"{key}.claims", "must be a list of [[...claims]] tables", None)
@@ -349,17 +420,31 @@ def _claims(key, q, spec, rep):
         w = c.get("weight")
         if not (_num(w) and w > 0):
             rep(f"{ck}.weight", "must be a positive number (weights are divided by their sum)", w); ok = False
-        if "dist" not in c:
-            rep(f"{ck}.dist", "missing", None); ok = False
+        good, date = _pub_date(c.get("date"), f"{ck}.date", rep)
+        ok = ok and good
+        knots = ()
+        if paths:
+            d = None
+            if "dist" in c or "path" not in c:
+                rep(ck, "on a path every claim gives a [path] of knots (and no dist)", None); ok = False
+            else:
+                made = _path(ck, {"source": "-", "path": c["path"], "reasoning": q.get("reasoning")}, run, spec, rep)
+                if made is None:
+                    ok = False
+                else:
+                    knots = made[0]
+        elif "dist" not in c:
+            rep(f"{ck}.dist", "missing" + (" (a claim with a path belongs to a quantity the model reads as a path)"
+                                            if "path" in c else ""), None); ok = False
             d = None
         else:
             d = parse_dist(c["dist"], f"{ck}.dist", rep)
             if d is not None and not _check_range(d, spec, f"{ck}.dist", rep):
                 d = None
-        if d is None:
-            ok = False
-        elif ok:
-            out.append(Claim(cid, c["source"], c["says"], float(w), d))
+            if d is None:
+                ok = False
+        if ok:
+            out.append(Claim(cid, c["source"], c["says"], float(w), d, date, knots))
     if not ok:
         return None
     if "weights" in q:
@@ -378,7 +463,7 @@ def _claims(key, q, spec, rep):
                 new[cid] = float(w)
         if not ok:
             return None
-        out = [Claim(c.id, c.source, c.says, new.get(c.id, c.weight), c.dist) for c in out]
+        out = [Claim(c.id, c.source, c.says, new.get(c.id, c.weight), c.dist, c.date, c.knots) for c in out]
         if not math.isfinite(sum(c.weight for c in out)):
             rep(f"{key}.weights", "these weights add up to more than the largest number a float holds; "
                 "weights are divided by their sum, so scale them down (e.g. 0.6 and 0.4)", wt)
@@ -433,9 +518,16 @@ def _path(key, q, run, spec, rep):
         last = date
         if run is not None and not (run.start <= date <= run.end):
             rep(kk, f"knot date outside the run window {run.start} .. {run.end}", ds); ok = False
+        kbasis = ""
         if isinstance(table, dict):
             src = table.get("source", "")
-            table = {k: v for k, v in table.items() if k not in ("source", "notes")}
+            kbasis = table.get("basis", "")
+            if kbasis and kbasis not in BASES:
+                rep(f"{kk}.basis", f"must be one of {', '.join(BASES)}", kbasis); ok = False
+            if kbasis == "judgement" and not _text(table.get("reasoning")) and not _text(q.get("reasoning")):
+                rep(f"{kk}.reasoning", 'missing: a knot with basis = "judgement" needs its reasoning (here or on '
+                    "the quantity)", None); ok = False
+            table = {k: v for k, v in table.items() if k not in _KNOT_EXTRA}
         else:
             src = ""
         d = parse_dist(table, kk, rep)
@@ -444,7 +536,8 @@ def _path(key, q, run, spec, rep):
             continue
         if interp == "log" and (d.support()[0] < 0 or float(d.cdf(0.0)) > 0):
             rep(kk, "log interpolation needs knots that stay above 0", None); ok = False
-        knots.append(Knot(date, 0.0 if month is None else month, d, src if isinstance(src, str) else ""))
+        knots.append(Knot(date, 0.0 if month is None else month, d, src if isinstance(src, str) else "",
+                          kbasis if isinstance(kbasis, str) else ""))
     if not ok:
         return None
     return tuple(knots), interp, float(rank)
@@ -472,8 +565,17 @@ def _correlations(cs, quantities, qdata, rep):
             if x not in qdata:
                 rep(f"{key}.between", f"unknown quantity {x!r}{_suggest(x, qdata)}", x); good = False
             elif x in quantities and quantities[x].is_path:
-                rep(f"{key}.between", f"{x!r} is a path; correlations are between scalar quantities "
-                    "(use knot_rank to couple a path's knots)", x); good = False
+                load = path_loading(quantities[x].knot_rank)
+                most = max_rank_with_path(load)
+                if load <= 0:
+                    rep(f"{key}.between", f"{x!r} is a path with independent knots (knot_rank = 0): a correlation "
+                        "with a path acts through the factor its knots share, so give it knot_rank > 0", x)
+                    good = False
+                elif _num(r) and abs(r) > most + 1e-12:
+                    need = 6.0 / math.pi * math.asin(min(1.0, (2.0 * math.sin(math.pi * abs(r) / 6.0)) ** 2) / 2.0)
+                    rep(f"{key}.rank", f"{x!r} is a path with knot_rank {quantities[x].knot_rank:g}: a quantity's rank "
+                        f"correlation with each of its knots can be at most {most:.3f}; lower the rank, or raise "
+                        f"{x}.knot_rank to at least {need:.3f}", r); good = False
         if b[0] == b[1]:
             rep(f"{key}.between", "a quantity cannot be correlated with itself", b); good = False
         pair = frozenset(b)
@@ -484,7 +586,8 @@ def _correlations(cs, quantities, qdata, rep):
             if r != 0:
                 out.append(Correlation(b[0], b[1], float(r)))
     if out:
-        problem = check_correlations(out)
+        problem = check_correlations(out, {n: path_loading(quantities[n].knot_rank) for c in out for n in (c.a, c.b)
+                                           if n in quantities and quantities[n].is_path})
         if problem:
             rep("correlations", problem, None)
     return out

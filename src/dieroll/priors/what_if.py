@@ -163,7 +163,7 @@ def what_if_fragment(prior, weights=(), sets=(), values: dict | None = None) -> 
         entry = {"source": f"What-if on the command line: --set {text}", "basis": "judgement",
                  "reasoning": f"a what-if set on the command line (--set {text}), not evidence"}
         if have.is_path:
-            entry["path"] = {str(k.date)[:7]: dict(dist) for k in have.knots}
+            entry["path"] = {str(d)[:7]: dict(dist) for d in have.knot_dates}
             entry["interpolate"] = have.interpolate
         else:
             entry["dist"] = dist

@@ -51,24 +51,33 @@ def _svg(fig, alt: str) -> str:
 
 
 def _path_band(q, width: int = 120, height: int = 28) -> str:
-    """A small inline SVG of a path's prior over time: the 5–95 % band and the median through its knots."""
-    months = np.array([k.month for k in q.knots], dtype=float)
-    qs = np.array([[float(k.dist.ppf(p)) for p in (0.05, 0.5, 0.95)] for k in q.knots])
-    if not np.all(np.isfinite(qs)):
+    """A small inline SVG of a path's prior over time: the 5–95 % band and the median through its knots
+    (for competing paths, one band and median per claim)."""
+    paths = q.paths()
+    every = [k for _, _, knots in paths for k in knots]
+    months_all = np.array([k.month for k in every], dtype=float)
+    qs_all = np.array([[float(k.dist.ppf(p)) for p in (0.05, 0.5, 0.95)] for k in every])
+    if not np.all(np.isfinite(qs_all)):
         return ""
-    span = months.max() - months.min() or 1.0
-    lo, hi = float(qs.min()), float(qs.max())
+    m0, span = months_all.min(), (months_all.max() - months_all.min()) or 1.0
+    lo, hi = float(qs_all.min()), float(qs_all.max())
     scale = (hi - lo) or 1.0
-    xs = 2 + (width - 4) * (months - months.min()) / span if len(months) > 1 else np.array([width / 2])
     y = lambda v: height - 2 - (height - 4) * (v - lo) / scale  # noqa: E731
-    band = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 2])) + " " + \
-        " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs[::-1], qs[::-1, 0]))
-    med = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 1]))
-    alt = (f"prior path over {len(q.knots)} knots, median from {html_num(qs[0, 1])} to {html_num(qs[-1, 1])}, "
-           f"5–95 % band from {html_num(lo)} to {html_num(hi)}")
+    shapes, alts = [], []
+    for cid, _, knots in paths:
+        months = np.array([k.month for k in knots], dtype=float)
+        qs = np.array([[float(k.dist.ppf(p)) for p in (0.05, 0.5, 0.95)] for k in knots])
+        xs = 2 + (width - 4) * (months - m0) / span if len(months_all) > 1 else np.array([width / 2])
+        band = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 2])) + " " + \
+            " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs[::-1], qs[::-1, 0]))
+        med = " ".join(f"{a:.1f},{y(b):.1f}" for a, b in zip(xs, qs[:, 1]))
+        shapes.append(f'<polygon points="{band}" fill="#0072B2" fill-opacity="{0.25 / len(paths):.3f}"/>'
+                      f'<polyline points="{med}" fill="none" stroke="#0072B2" stroke-width="1.2"/>')
+        alts.append(f"{cid + ': ' if cid else ''}median from {html_num(qs[0, 1])} to {html_num(qs[-1, 1])}")
+    alt = (f"prior path over {len(every)} knots, {'; '.join(alts)}, 5–95 % band from {html_num(lo)} to "
+           f"{html_num(hi)}")
     return (f'<svg role="img" aria-label="{alt}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-            f'<polygon points="{band}" fill="#0072B2" fill-opacity="0.25"/>'
-            f'<polyline points="{med}" fill="none" stroke="#0072B2" stroke-width="1.2"/></svg>')
+            + "".join(shapes) + "</svg>")
 
 
 def _density(q, width: int = 120, height: int = 28) -> str:
@@ -103,15 +112,21 @@ def _priors_rows(prior) -> list[dict]:
     rows = []
     for name, q in prior.quantities.items():
         if q.is_path:
-            claims = [{"id": str(k.date)[:7], "weight": "", "says": "",
-                       "source": f"{html_num(k.dist.ppf(0.05))} / {html_num(k.dist.ppf(0.5))} / "
-                                 f"{html_num(k.dist.ppf(0.95))} (p5 / p50 / p95)"} for k in q.knots]
-            claims.insert(0, {"id": "path", "weight": "", "says": "", "source": f"{q.source} — knots, "
-                              f"{q.interpolate} interpolation, knot rank {q.knot_rank:g}:"})
+            claims = [{"id": "path", "weight": "", "says": "", "source": f"{q.source} — knots, "
+                       f"{q.interpolate} interpolation, knot rank {q.knot_rank:g}:"}]
+            by_id = {c.id: c for c in q.claims}
+            for cid, w, knots in q.paths():
+                if cid:
+                    c = by_id[cid]
+                    claims.append({"id": cid, "weight": f"{w:.0%}", "says": c.says,
+                                   "source": c.source + (f" ({c.date})" if c.date else "")})
+                claims.extend({"id": str(k.date)[:7], "weight": "", "says": "judgement" if k.basis == "judgement"
+                               else "", "source": f"{html_num(k.dist.ppf(0.05))} / {html_num(k.dist.ppf(0.5))} / "
+                                                  f"{html_num(k.dist.ppf(0.95))} (p5 / p50 / p95)"} for k in knots)
             p5 = p50 = p95 = "path"
         else:
-            claims = [{"id": c.id, "weight": f"{c.weight:.0%}" if len(q.claims) > 1 else "", "source": c.source,
-                       "says": c.says} for c in q.claims]
+            claims = [{"id": c.id, "weight": f"{c.weight:.0%}" if len(q.claims) > 1 else "",
+                       "source": c.source + (f" ({c.date})" if c.date else ""), "says": c.says} for c in q.claims]
             p5, p50, p95 = (html_num(v) for v in q.ppf([0.05, 0.5, 0.95]))
         reasoning = prior.resolved.get("quantities", {}).get(name, {}).get("reasoning", "")
         rows.append({"name": name, "description": q.description, "units": q.units, "basis": q.basis,
@@ -349,6 +364,7 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     prov_rows = [("run", run_path), ("title", a.get("title", "")), ("draws", f"{int(a.get('draws', 0)):,}"),
                  ("seed", a.get("seed")), ("priors file", a.get("priors_file", "")),
                  ("priors sha256", a.get("priors_sha256", "")), ("what-ifs", what_ifs),
+                 ("evidence as of", a.get("evidence_as_of", "all claims (no cut-off)")),
                  ("dieroll version", a.get("dieroll_version", "")), ("git commit", a.get("git_commit", "")),
                  ("model", a.get("model", "")), ("model file", a.get("model_file", "")),
                  ("model sha256", a.get("model_sha256", "")), ("created", a.get("created_at", "")),

@@ -128,9 +128,16 @@ class DrawsWriter:
             q = prior.quantities[name]
             k0, nk = int(L.pa_koff[p]), int(L.pa_nk[p])
             kd = f"{name}_knot"
-            dates = [str(k.date) for k in q.knots] if q.is_path else [str(prior.run.start)]
+            dates = [str(d) for d in q.knot_dates] if q.is_path else [str(prior.run.start)]
             icoords[kd] = np.array(dates, dtype=object)
             inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {**cf_attrs(q.units), "long_name": q.description, "basis": q.basis})
+        for i, name in enumerate(L.path_claim_names or ()):
+            q = prior.quantities[name]
+            inputs[f"{name}_claim"] = xr.Variable(
+                "draw", cl[:, L.n_scalars + i].astype(np.int8),
+                {"long_name": f"claim drawn for {name}", "flag_values": list(range(len(q.claims))),
+                 "flag_meanings": " ".join(c.id for c in q.claims),
+                 "claim_weights": [float(w) for w in q.weights]})
         outputs, ocoords = {}, {"draw": draw, "time": self.time}
         contract = self.model.contract
         for o in contract.outputs:
@@ -150,7 +157,7 @@ class DrawsWriter:
         if self.path is None:
             raise ValueError("an in-memory writer has no store to create")
         L = self.layout
-        one = self._datasets(0, np.zeros((1, L.n_scalars)), np.zeros((1, L.n_scalars), np.int16),
+        one = self._datasets(0, np.zeros((1, L.n_scalars)), np.zeros((1, L.n_claim_cols), np.int16),
                              np.zeros((1, L.n_knots)), np.zeros((self.model.n_series, len(self.time), 1), np.float32))
         N = self.draws
         for group, ds in zip(_GROUPS, one):
@@ -183,6 +190,7 @@ class DrawsWriter:
         """Uncompressed bytes one draw takes in ``draws.zarr`` (an upper bound on what is written)."""
         L = self.layout
         n_claims = sum(1 for name in L.scalar_names if len(self.prior.quantities[name].claims) > 1)
+        n_claims += len(L.path_claim_names or ())
         return 8 + 8 * L.n_scalars + n_claims + 8 * L.n_knots + 4 * self.model.n_series * len(self.time)
 
     def close(self, attrs: dict) -> None:

@@ -109,6 +109,7 @@ def summary_dataset(sim, *, command: str = "", priors_file: str = "") -> xr.Data
         "priors_sha256": prior.sha256,
         "priors_text": prior.text,
         "what_ifs": json.dumps(list(getattr(prior, "what_ifs", ()))),
+        **({"evidence_as_of": str(prior.run.as_of)} if getattr(prior.run, "as_of", None) else {}),
         "thresholds": json.dumps(sim.thresholds, sort_keys=True),
         "created_at": created,
     }
