@@ -8,14 +8,27 @@ checked against.  A published-estimates file is TOML::
     id = "heim-tsmc-bank"                 # letters, digits, _ and -
     variable = "stock"                    # an output of the run's model
     labels = { region = "north", kind = "low" }   # a label of each of its label sets
+    metric = "peak"                       # which H100e, where the output has a metric dimension
     date = "2026-12"                      # YYYY-MM; YYYY for a yearly flow (*_ytd)
     value = 1_000_000                     # a point, or low and/or high (a range or a bound)
-    units = "H100e"
+    units = "H100e"                       # must be the output's
     source = "L. Heim, RAND commentary, 2025-05-02 (seeds/000)"
+    published = "2025-05-02"              # when the estimate was published
     counted = "what was counted, and how the date was chosen"
 
 :func:`load_published` checks every entry (the error names the file, the entry,
-the key and the value); :func:`validate` puts each beside the run's quantiles.
+the key and the value); :func:`validate` checks each against the run's output (its
+units, its label sets, which metric) and puts it beside the run's quantiles, with
+its coverage, where the model's median falls, and an interval score.
+
+The interval score of the central 90 % interval ``[l, u]`` at a published value
+``x`` (Gneiting and Raftery 2007, with alpha = 0.1) is
+``(u - l) + 20 (l - x) [x < l] + 20 (x - u) [x > u]``: lower is better; it rewards
+a narrow interval and charges 20 times the miss.  A range is scored at its
+midpoint; a bound is not scored.  ``score_rel`` divides it by ``|x|``, so that
+estimates of different sizes can be compared.  An estimate published after the
+run's evidence cut-off (``--as-of``) is out of sample: the run is a backtest
+against it.
 """
 from __future__ import annotations
 
@@ -31,11 +44,11 @@ import pandas as pd
 from .errors import DierollError
 from .text import first_unsafe
 
-__all__ = ["Estimate", "load_published", "validate", "estimate_month"]
+__all__ = ["Estimate", "load_published", "validate", "estimate_month", "interval_score"]
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
-_KEYS = ("id", "variable", "labels", "date", "value", "low", "high", "units", "source", "counted", "published",
-         "notes")
+_KEYS = ("id", "variable", "labels", "metric", "date", "value", "low", "high", "units", "source", "counted",
+         "published", "notes")
 MAX_BYTES = 1 << 20
 
 
@@ -54,6 +67,7 @@ class Estimate:
     high: float | None = None
     labels: dict = field(default_factory=dict)
     published: str = ""
+    metric: str = ""
 
     @property
     def kind(self) -> str:
@@ -122,15 +136,18 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
             if k not in _KEYS:
                 problems.append(f"{key}.{k}: unknown key; allowed: {', '.join(_KEYS)}")
         strings = {}
-        for k in ("id", "variable", "date", "source", "counted", "units", "published"):
+        for k in ("id", "variable", "date", "source", "counted", "units", "published", "metric"):
             v = e.get(k, "")
             if not isinstance(v, str) or len(v) > 2000 or first_unsafe(v) is not None:
                 problems.append(f"{key}.{k}: must be printable text of at most 2,000 characters (got {v!r:.60})")
                 v = ""
             strings[k] = v
-        for k in ("id", "variable", "date", "source", "counted"):
+        for k in ("id", "variable", "date", "source", "counted", "units"):
             if not strings[k].strip():
                 problems.append(f"{key}.{k}: required ({'what was counted' if k == 'counted' else k})")
+        if strings["published"] and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", strings["published"]):
+            problems.append(f"{key}.published: the publication date, YYYY-MM-DD (or YYYY-MM, YYYY) "
+                            f"(got {strings['published']!r})")
         if strings["id"] and not _ID.match(strings["id"]):
             problems.append(f"{key}.id: letters, digits, _ and - only, starting with a letter (got {strings['id']!r})")
         if strings["id"] in seen:
@@ -164,7 +181,7 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
         out.append(Estimate(id=strings["id"], variable=strings["variable"], date=strings["date"],
                             source=strings["source"], counted=strings["counted"], units=strings["units"],
                             value=nums["value"], low=nums["low"], high=nums["high"], labels=dict(labels),
-                            published=strings["published"]))
+                            published=strings["published"], metric=strings["metric"]))
     if problems:
         raise DierollError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {path}:\n"
                            + "\n".join(f"  - {p}" for p in problems))
@@ -188,6 +205,57 @@ def _percentile(q: np.ndarray, v: np.ndarray, x: float) -> str:
     return f"≈ p{round(p * 100)}"
 
 
+def _checked(ds, e: Estimate):
+    """The estimate's series in the run, after checking its units, label sets and metric."""
+    from .selection import label_dims, select
+    from .units import model_units
+    if e.variable not in ds:
+        select(ds, e.variable)  # raises, naming the outputs
+    da = ds[e.variable]
+    dims = label_dims(da)
+    unknown = [k for k in e.labels if k not in dims]
+    if unknown:
+        raise DierollError(f"labels.{unknown[0]}: {e.variable} has no {unknown[0]} dimension "
+                           f"(its label sets: {', '.join(dims) or 'none'}); remove the label or pick another output")
+    labels = dict(e.labels)
+    if e.metric:
+        if "metric" not in dims:
+            raise DierollError(f"metric = {e.metric!r}: {e.variable} has no metric dimension (it is "
+                               f"{da.attrs.get('long_name', e.variable)}); leave metric out")
+        if labels.get("metric", e.metric) != e.metric:
+            raise DierollError(f"metric = {e.metric!r} and labels.metric = {labels['metric']!r} disagree")
+        labels["metric"] = e.metric
+    elif "metric" in dims and "metric" not in labels:
+        have = ", ".join(str(x) for x in da["metric"].values)
+        raise DierollError(f"{e.variable} is counted in several metrics ({have}): say which one the estimate "
+                           "counts with metric = \"...\"")
+    have_units = model_units(da.attrs)
+    if " ".join(e.units.split()) != " ".join(have_units.split()):
+        raise DierollError(f"units = {e.units!r}, but {e.variable} is in {have_units!r}: convert the estimate "
+                           "or compare it with another output")
+    return select(ds, e.variable, labels, option="labels.{dim} =")
+
+
+def _pub_date(text: str):
+    """A publication date as the last day it could mean (``2025-09`` -> 2025-09-30), or None."""
+    import calendar
+    import datetime as dt
+    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", text or "")
+    if not m:
+        return None
+    y, mo = int(m.group(1)), int(m.group(2) or 12)
+    d = int(m.group(3) or calendar.monthrange(y, mo)[1])
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def interval_score(lo: float, hi: float, x: float, alpha: float = 0.1) -> float:
+    """The interval score of the central ``1 - alpha`` interval ``[lo, hi]`` at ``x``."""
+    return (hi - lo) + 2.0 / alpha * max(lo - x, 0.0) + 2.0 / alpha * max(x - hi, 0.0)
+
+
 def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
     """Each estimate beside the run's median and 90 % interval at its date.
 
@@ -200,30 +268,37 @@ def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per estimate: ``id, variable, labels, date, published, kind,
-        model_p05, model_p50, model_p95, where, inside_90, source, counted``.
-        ``where`` says where the published value (a range's midpoint) falls
-        among the model's quantiles (for a bound: whether the model's 90 %
-        interval lies on the bound's side); ``inside_90`` whether the published value
-        or range overlaps the model's 90 % interval.
+        One row per estimate: ``id, variable, labels, metric, date, published_on,
+        after_cutoff, published, kind, units, model_p05, model_p50, model_p95, where,
+        median_vs, inside_90, score, score_rel, source, counted``.  ``where`` says
+        where the published value (a range's midpoint) falls among the model's
+        quantiles (for a bound: whether the model's 90 % interval lies on the
+        bound's side); ``median_vs`` is the model median over the published value,
+        less 1; ``inside_90`` whether the published value or range overlaps the
+        model's 90 % interval; ``score`` the interval score (module docstring);
+        ``after_cutoff`` whether the estimate was published after the run's
+        evidence cut-off (``None`` when the run has none or the date is unknown).
 
     Raises
     ------
     DierollError
-        An estimate names an output, label or date the run does not have.
+        An estimate names an output, label, metric, units or date the run does not have.
     """
-    from .selection import select
     ds = run.summary
+    cut = _pub_date(str(ds.attrs.get("evidence_as_of", "")))
     rows = []
     for e in estimates:
         try:
-            da = select(ds, e.variable, e.labels, option="labels.{dim} =")
+            da = _checked(ds, e)
         except DierollError as exc:
             raise DierollError(f"estimate {e.id}: {exc}") from None
         t = estimate_month(e, ds["time"].values)
         col = da.sel(time=t)
         q = np.asarray(col["quantile"].values, dtype=float)
         v = np.asarray(col.values, dtype=float)
+        if not np.all(np.isfinite(v)):
+            raise DierollError(f"estimate {e.id}: the run has no summary of {e.variable} at {e.date} "
+                               f"({str(t)[:7]}): a yearly flow is summarised at year ends; give the year (YYYY)")
         p05, p50, p95 = (float(col.sel(quantile=x, method="nearest")) for x in (0.05, 0.5, 0.95))
         lo = e.value if e.value is not None else (e.low if e.low is not None else -math.inf)
         hi = e.value if e.value is not None else (e.high if e.high is not None else math.inf)
@@ -233,9 +308,17 @@ def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
             where = "p5 above it" if p05 >= lo else "p95 below it" if p95 < lo else where
         elif e.kind == "upper bound":
             where = "p95 below it" if p95 <= hi else "p5 above it" if p05 > hi else where
+        scored = e.kind in ("point", "range")
+        score = interval_score(p05, p95, mid) if scored else math.nan
+        pub = _pub_date(e.published)
         rows.append({"id": e.id, "variable": e.variable,
-                     "labels": ", ".join(f"{k}={v}" for k, v in e.labels.items()), "date": e.date,
-                     "published": e.text(), "kind": e.kind, "model_p05": p05, "model_p50": p50, "model_p95": p95,
-                     "where": where, "inside_90": bool(hi >= p05 and lo <= p95),
+                     "labels": ", ".join(f"{k}={v}" for k, v in e.labels.items()), "metric": e.metric,
+                     "date": e.date, "published_on": e.published,
+                     "after_cutoff": None if cut is None or pub is None else bool(pub > cut),
+                     "published": e.text(), "kind": e.kind, "units": e.units,
+                     "model_p05": p05, "model_p50": p50, "model_p95": p95, "where": where,
+                     "median_vs": p50 / mid - 1 if scored and mid else math.nan,
+                     "inside_90": bool(hi >= p05 and lo <= p95), "score": score,
+                     "score_rel": score / abs(mid) if scored and mid else math.nan,
                      "source": e.source, "counted": e.counted})
     return pd.DataFrame(rows)
