@@ -1,7 +1,12 @@
-"""Sensitivity of an output at a date to every sampled scalar and path knot.
+"""Sensitivity of an output at a date to every sampled scalar and path.
 
 Spearman rank correlations over all kept draws (the tornado), and a given-data
 first-order index from SALib (RBD-FAST, Plischke 2010) on a subsample.
+
+A path is one input: its mean over the run's months up to the date asked
+(interpolated from its knots as the model does), so a knot after that date
+counts only through the segment it closes, and a path never shows as several
+drivers, or as a driver of a month none of its knots can reach.
 """
 from __future__ import annotations
 
@@ -12,18 +17,73 @@ from ._draws import need_draws, output_at
 from ..selection import headline
 from ..defaults import MONTH
 
-__all__ = ["sensitivity", "input_matrix"]
+__all__ = ["sensitivity", "input_matrix", "path_mean"]
 
 
-def input_matrix(run) -> tuple[np.ndarray, list[str]]:
-    """Every sampled scalar and path knot as columns ``(draw, k)`` with names."""
+def _interpolation(run) -> dict[str, str]:
+    """Quantity -> how its path is interpolated, from the run's resolved priors."""
+    import tomllib
+    try:
+        doc = tomllib.loads(str(run.summary.attrs.get("priors_text", "")))
+    except tomllib.TOMLDecodeError:
+        return {}
+    return {k: str(q.get("interpolate", "linear")) for k, q in doc.get("quantities", {}).items()
+            if isinstance(q, dict)}
+
+
+def _knot_months(dates, t0) -> np.ndarray:
+    """Knot dates (``YYYY-MM-DD``) as months after the run's first month (days as a fraction)."""
+    import calendar
+    out = []
+    for d in dates:
+        y, m, day = (int(x) for x in str(d)[:10].split("-"))
+        out.append((y - t0.year) * 12 + (m - t0.month) + (day - 1) / calendar.monthrange(y, m)[1])
+    return np.array(out, dtype=float)
+
+
+def path_mean(knots: np.ndarray, months: np.ndarray, upto: int, mode: str = "linear") -> np.ndarray:
+    """Each draw's path averaged over months ``0 .. upto`` (both included): ``knots (draw, k)``
+    at ``months`` (after the run's first month), held flat outside them, interpolated between them
+    linearly, log-linearly or by steps, as :func:`dieroll._months.paths_month` does."""
+    t = np.arange(upto + 1, dtype=float)
+    if len(months) == 1:
+        return knots[:, 0].astype(float)
+    seg = np.clip(np.searchsorted(months, t, side="right") - 1, 0, len(months) - 2)
+    frac = np.clip((t - months[seg]) / (months[seg + 1] - months[seg]), 0.0, 1.0)
+    if mode == "step":
+        frac = np.where(frac >= 1.0, 1.0, 0.0)
+    if mode == "log":
+        lk = np.log(np.maximum(knots, np.finfo(float).tiny))
+        return np.mean([np.exp(lk[:, i] + f * (lk[:, i + 1] - lk[:, i])) for i, f in zip(seg, frac)], axis=0)
+    w = np.zeros(len(months))  # a linear mean: one weight per knot
+    np.add.at(w, seg, 1.0 - frac)
+    np.add.at(w, seg + 1, frac)
+    return knots @ (w / len(t))
+
+
+def input_matrix(run, at: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Every sampled scalar as a column ``(draw, k)`` with its name; every path as its knots
+    (``name@date``), or, with ``at`` (a period), as one column: its mean up to that month."""
     need_draws(run)
     cols, names = [], []
+    if at is not None:
+        import pandas as pd
+
+        from ..selection import period_month
+        times = run.summary["time"].values
+        upto = int(np.searchsorted(times, period_month(at, times)))
+        t0 = pd.Timestamp(times[0])
+        modes = _interpolation(run)
     for v, da in run.prior.data_vars.items():
         if v.endswith("_claim"):
             continue
         if da.ndim == 1:
             cols.append(np.asarray(da.values, dtype=float))
+            names.append(v)
+        elif at is not None:
+            kd = da.dims[1]
+            cols.append(path_mean(np.asarray(da.values, dtype=float), _knot_months(da[kd].values, t0), upto,
+                                  modes.get(v, "linear")))
             names.append(v)
         else:
             kd = da.dims[1]
@@ -47,7 +107,8 @@ def sensitivity(run, var: str | None = None, *, metric: str | None = None, label
                 at: str = MONTH, subsample: int = 20_000, seed: int = 0, salib: bool = True) -> xr.Dataset:
     """Rank correlation of ``var`` at ``at`` with each input, and RBD-FAST indices.
 
-    Constant inputs are left out.  Sorted by absolute rank correlation.
+    Each path is one input, its mean up to ``at`` (module docstring).  Constant inputs
+    are left out.  Sorted by absolute rank correlation.
 
     Returns
     -------
@@ -56,7 +117,7 @@ def sensitivity(run, var: str | None = None, *, metric: str | None = None, label
     """
     var = var or headline(run.summary)
     y, chosen = output_at(run, var, {**(labels or {}), "metric": metric} if metric else labels, at)
-    X, names = input_matrix(run)
+    X, names = input_matrix(run, at)
     keep = X.std(axis=0) > 0
     X, names = X[:, keep], [n for n, k in zip(names, keep) if k]
     rx = _ranks(X)
