@@ -209,3 +209,17 @@ def test_every_v3_input_is_read_and_every_v3_quantity_is_dated_or_judgement(v3):
     assert set(V3.inputs) <= read, set(V3.inputs) - read
     undated = [n for n, q in v3.quantities.items() if q.basis != "judgement" and None in q.dates]
     assert not undated, undated
+
+
+SCENARIOS = {"h200-500k": {"h200_per_year", "h200_approval", "h200_closes"},
+             "hbm-controls-tight": {"hbm_grey", "hbm_domestic"}, "hbm-controls-leaky": {"hbm_grey"},
+             "smuggling-enforced": {"smuggling_trend"}, "offshore-rule": {"abroad_h100e"}}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_v3_scenarios_change_only_what_they_say(v3, name):
+    s = load_priors(os.path.join(PRIORS, "scenarios", "v3", f"{name}.toml"))
+    assert s.run.seed == v3.run.seed and s.run.model == "china-v3"  # common random numbers
+    changed = {n for n in v3.quantities if v3.resolved["quantities"][n] != s.resolved["quantities"][n]}
+    assert changed == SCENARIOS[name]
+    assert all("counterfactual" in s.quantities[n].source for n in changed)
