@@ -259,3 +259,9 @@ def test_the_suite_runs_with_the_dashboard_port_held(dashboard_port_held):
     with pytest.raises(OSError):
         s.bind(("0.0.0.0", DASHBOARD_PORT))
     s.close()
+
+
+def test_model_v3_on_a_cluster_gives_the_local_bits(cluster):
+    """Model v3's priors: competing paths, a scalar correlated with a path, dated claims."""
+    v3 = os.path.join(os.path.dirname(BASELINE), "v3.toml")
+    _same(run(v3, draws=N).summary, run(v3, draws=N, client=cluster, task_size=FOLD).summary)
