@@ -139,3 +139,17 @@ def test_cli_as_of_writes_the_cut_off_into_the_run(tmp_path):
                        cwd=ROOT)
     assert r.returncode == 2 and "no claim published by 2024-12-31" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "runs" / "early").exists()
+
+
+def test_a_judgement_knot_flags_the_months_it_reaches(tmp_path):
+    text = DOC.replace('path = { 2026-01 = { family = "fixed", value = 0.5 } }', '''interpolate = "linear"
+  [quantities.growth_per_year.path]
+  2026-03 = { family = "fixed", value = 0.5 }
+  2026-09 = { family = "fixed", value = 0.4 }
+  2027-09 = { family = "fixed", value = 0.3, basis = "judgement", reasoning = "beyond the evidence" }''')
+    q = load_priors(_write(tmp_path, text)).quantities["growth_per_year"]
+    assert [k.basis for k in q.knots] == ["", "", "judgement"] and q.basis == "document"
+    assert q.basis_at(dt.date(2026, 6, 1)) == "document"       # its months are set by documented knots
+    assert q.basis_at(dt.date(2026, 10, 1)) == "judgement"     # the segment to the 2027-09 knot has begun
+    with pytest.raises(PriorsError, match="2027-09.reasoning: missing: a knot with basis"):
+        load_priors(_write(tmp_path, text.replace(', reasoning = "beyond the evidence"', ""), "bad.toml"))

@@ -55,7 +55,25 @@ def judgement_drivers(sens, bases: dict[str, str], top: int = TOP) -> list[Drive
     return [d for d in ranked_quantities(sens, bases)[:top] if d.basis == "judgement"]
 
 
-def bases_of(run) -> dict[str, str]:
-    """Quantity -> basis, from a run's kept draws (the ``basis`` attribute of each input)."""
-    return {v: str(run.prior[v].attrs.get("basis", "document")) for v in run.prior.data_vars
-            if not v.endswith("_claim")}
+def bases_of(run, at: str | None = None) -> dict[str, str]:
+    """Quantity -> basis, from a run's kept draws (the ``basis`` attribute of each input); with ``at``
+    (a period), a path whose judgement knots can move it up to that month counts as judgement
+    (:meth:`dieroll.priors.Quantity.basis_at`, read from the run's resolved priors)."""
+    out = {v: str(run.prior[v].attrs.get("basis", "document")) for v in run.prior.data_vars
+           if not v.endswith("_claim")}
+    prior = getattr(run, "prior_set", None)
+    if at is not None and prior is None and getattr(run, "path", None):
+        import os
+
+        from ..priors import load_priors
+        try:
+            prior = load_priors(os.path.join(run.path, "priors.toml"))
+        except Exception:  # noqa: BLE001 (a run whose priors no longer load keeps the quantity bases)
+            prior = None
+    if at is not None and prior is not None:
+        import pandas as pd
+
+        from ..selection import period_month
+        month = pd.Timestamp(period_month(at, run.summary["time"].values)).date()
+        out.update({n: q.basis_at(month) for n, q in prior.quantities.items() if n in out})
+    return out

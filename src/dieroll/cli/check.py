@@ -86,7 +86,9 @@ def _print_drivers(ps, args) -> None:
                            f"{', '.join(sorted(outputs(res.summary)))}")
     check_labels(res.summary, var, given_labels(args))
     sens = analysis.sensitivity(res, var, labels=given_labels(args), at=at, salib=False)
-    bases = {n: q.basis for n, q in ps.quantities.items()}
+    import pandas as pd
+    month = pd.Timestamp(period_month(at, dates)).date()
+    bases = {n: q.basis_at(month) for n, q in ps.quantities.items()}
     ranked = ranked_quantities(sens, bases)[:5]
     print(f"  top drivers of {var} ({sens.attrs['labels'] or 'one series'}) at {at} over {args.drivers:,} draws "
           "(rank correlation): "
@@ -94,7 +96,8 @@ def _print_drivers(ps, args) -> None:
                                                                               else "") for d in ranked))
     for d in judgement_drivers(sens, bases):
         print(f"  ! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
-              f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
+              f"{d.rank_correlation:+.2f}) and rests on judgement up to {at} (basis = \"judgement\", on the "
+              "quantity or on a knot that reaches this month): no document gives those numbers")
 
 
 def _default_at(dates) -> str:

@@ -59,9 +59,10 @@ def handle(args) -> int:
                   f"{number(row['p95'].values[i]):<10} {row['narrowing'].values[i]:>8.0%}")
     from ..analysis import bases_of, judgement_drivers
     screen = analysis.sensitivity(run, var, labels=labels, at=at, salib=False)
-    for d in judgement_drivers(screen, bases_of(run)):
+    for d in judgement_drivers(screen, bases_of(run, at)):
         print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
-              f"{d.rank_correlation:+.2f}) and has basis = \"judgement\": no document gives its numbers")
+              f"{d.rank_correlation:+.2f}) and rests on judgement up to {at} (basis = \"judgement\", on the "
+              "quantity or on a knot that reaches this month): no document gives those numbers")
     layout = layout_of(args)
     if args.chart or args.sweep:
         import matplotlib

@@ -79,6 +79,19 @@ class Quantity:
             return [("", 1.0, self.knots)]
         return [(c.id, c.weight, c.knots) for c in self.claims if c.knots]
 
+    def basis_at(self, date) -> str:
+        """``"judgement"`` when the quantity is judgement, or when a judgement knot can move its path in
+        the months up to ``date`` (a knot on or before it, or the first knot after it, which closes the
+        segment ``date`` is in); else ``"document"``."""
+        if self.basis == "judgement" or not self.is_path:
+            return self.basis
+        for _, _, knots in self.paths():
+            after = [k for k in knots if k.date > date]
+            reach = [k for k in knots if k.date <= date] + after[:1]
+            if any(k.basis == "judgement" for k in reach):
+                return "judgement"
+        return self.basis
+
     def knot_basis(self, knot: Knot) -> str:
         """Where a knot's numbers come from: its own ``basis``, else the quantity's."""
         return knot.basis or self.basis
