@@ -68,6 +68,7 @@ class Estimate:
     labels: dict = field(default_factory=dict)
     published: str = ""
     metric: str = ""
+    origin: str = ""  # "file:line" of its [[estimate]] header, for messages
 
     @property
     def kind(self) -> str:
@@ -111,7 +112,8 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
         if os.path.getsize(path) > MAX_BYTES:
             raise DierollError(f"{path}: is {os.path.getsize(path):,} bytes; at most {MAX_BYTES:,} are read")
         with open(path, "rb") as fh:
-            doc = tomllib.loads(fh.read().decode("utf-8"))
+            text = fh.read().decode("utf-8")
+        doc = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise DierollError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -126,6 +128,7 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
     if not isinstance(entries, list) or not entries:
         problems.append("no [[estimate]] entries")
         entries = []
+    heads = [n for n, ln in enumerate(text.splitlines(), start=1) if re.match(r"^\s*\[\[\s*estimate\s*\]\]", ln)]
     out, seen = [], set()
     for i, e in enumerate(entries):
         key = f"estimate[{i}]"
@@ -181,7 +184,8 @@ def load_published(path: str | os.PathLike) -> list[Estimate]:
         out.append(Estimate(id=strings["id"], variable=strings["variable"], date=strings["date"],
                             source=strings["source"], counted=strings["counted"], units=strings["units"],
                             value=nums["value"], low=nums["low"], high=nums["high"], labels=dict(labels),
-                            published=strings["published"], metric=strings["metric"]))
+                            published=strings["published"], metric=strings["metric"],
+                            origin=f"{path}:{heads[i]}" if len(heads) == len(entries) else path))
     if problems:
         raise DierollError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {path}:\n"
                            + "\n".join(f"  - {p}" for p in problems))
@@ -286,19 +290,27 @@ def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
     """
     ds = run.summary
     cut = _pub_date(str(ds.attrs.get("evidence_as_of", "")))
-    rows = []
+    rows, problems, cols = [], [], []
     for e in estimates:
+        where = f"{e.origin}: estimate {e.id}" if e.origin else f"estimate {e.id}"
         try:
             da = _checked(ds, e)
+            t = estimate_month(e, ds["time"].values)
         except DierollError as exc:
-            raise DierollError(f"estimate {e.id}: {exc}") from None
-        t = estimate_month(e, ds["time"].values)
+            problems.append(f"{where}: {exc}")
+            continue
         col = da.sel(time=t)
+        if not np.all(np.isfinite(np.asarray(col.values, dtype=float))):
+            problems.append(f"{where}: the run has no summary of {e.variable} at {e.date} ({str(t)[:7]}): a yearly "
+                            "flow is summarised at year ends; give the year (YYYY)")
+            continue
+        cols.append((e, col))
+    if problems:
+        raise DierollError(f"{len(problems)} estimate{'s' if len(problems) > 1 else ''} do not fit the run:\n"
+                           + "\n".join(f"  - {p}" for p in problems))
+    for e, col in cols:
         q = np.asarray(col["quantile"].values, dtype=float)
         v = np.asarray(col.values, dtype=float)
-        if not np.all(np.isfinite(v)):
-            raise DierollError(f"estimate {e.id}: the run has no summary of {e.variable} at {e.date} "
-                               f"({str(t)[:7]}): a yearly flow is summarised at year ends; give the year (YYYY)")
         p05, p50, p95 = (float(col.sel(quantile=x, method="nearest")) for x in (0.05, 0.5, 0.95))
         lo = e.value if e.value is not None else (e.low if e.low is not None else -math.inf)
         hi = e.value if e.value is not None else (e.high if e.high is not None else math.inf)

@@ -136,3 +136,25 @@ dist = { family = "fixed", value = 0.05 }
     assert "evidence as of 2025-12-31: estimates published after it are out of sample" in r.stdout
     assert re.search(r"^after +\* 2026-06", r.stdout, re.M) and re.search(r"^before +2026-06", r.stdout, re.M)
     assert "out of sample (published after 2025-12-31):" in r.stdout and "interval score" in r.stdout
+
+
+def test_every_estimate_that_does_not_fit_is_listed_with_its_file_and_line(run, tmp_path):
+    ests = _file(tmp_path, {"id": "ok", "var": "us_total"},
+                 {"id": "units", "var": "us_total", "units": "chip"},
+                 {"id": "labels", "var": "us_total", "extra": 'labels = { route = "smic" }'},
+                 {"id": "yearly", "var": "chips_added_ytd", "extra": 'labels = { channel = "smic_ascend" }',
+                  "units": "chip"})
+    yearly = ests[3]
+    import dataclasses
+    ests[3] = dataclasses.replace(yearly, date="2026-06")
+    with pytest.raises(DierollError) as e:
+        validate(run, ests)
+    msg = str(e.value)
+    assert msg.startswith("3 estimates do not fit the run")
+    f = str(tmp_path / "est.toml")
+    lines = (tmp_path / "est.toml").read_text().splitlines()
+    for i, (eid, why) in enumerate((("units", "units = 'chip'"), ("labels", "labels.route"),
+                                    ("yearly", "a yearly flow is summarised at year ends"))):
+        line = [n for n, ln in enumerate(lines, start=1) if ln == f'id = "{eid}"'][0] - 1
+        assert f"{f}:{line}: estimate {eid}: " in msg and why in msg, (eid, msg)
+    assert "estimate ok" not in msg
