@@ -153,3 +153,18 @@ def test_a_judgement_knot_flags_the_months_it_reaches(tmp_path):
     assert q.basis_at(dt.date(2026, 10, 1)) == "judgement"     # the segment to the 2027-09 knot has begun
     with pytest.raises(PriorsError, match="2027-09.reasoning: missing: a knot with basis"):
         load_priors(_write(tmp_path, text.replace(', reasoning = "beyond the evidence"', ""), "bad.toml"))
+
+
+def test_kept_draws_carry_the_knot_bases_the_drivers_screen_reads(tmp_path):
+    import dieroll
+    from dieroll.analysis import bases_of
+    text = DOC.replace('path = { 2026-01 = { family = "fixed", value = 0.5 } }', '''interpolate = "linear"
+  [quantities.growth_per_year.path]
+  2026-03 = { family = "uniform", min = 0.4, max = 0.6 }
+  2026-09 = { family = "uniform", min = 0.3, max = 0.5 }
+  2027-09 = { family = "uniform", min = 0.2, max = 0.4, basis = "judgement", reasoning = "beyond the evidence" }''')
+    res = dieroll.run(str(_write(tmp_path, text)), draws=500, keep_draws=True)
+    assert list(res.prior["growth_per_year"].attrs["knot_basis"]) == ["", "", "judgement"]
+    assert bases_of(res, "2026-06")["growth_per_year"] == "document"
+    assert bases_of(res, "2026-10")["growth_per_year"] == "judgement"
+    assert bases_of(res)["growth_per_year"] == "document" and bases_of(res)["attrition_per_year"] == "judgement"

@@ -57,23 +57,26 @@ def judgement_drivers(sens, bases: dict[str, str], top: int = TOP) -> list[Drive
 
 def bases_of(run, at: str | None = None) -> dict[str, str]:
     """Quantity -> basis, from a run's kept draws (the ``basis`` attribute of each input); with ``at``
-    (a period), a path whose judgement knots can move it up to that month counts as judgement
-    (:meth:`dieroll.priors.Quantity.basis_at`, read from the run's resolved priors)."""
-    out = {v: str(run.prior[v].attrs.get("basis", "document")) for v in run.prior.data_vars
-           if not v.endswith("_claim")}
-    prior = getattr(run, "prior_set", None)
-    if at is not None and prior is None and getattr(run, "path", None):
-        import os
-
-        from ..priors import load_priors
-        try:
-            prior = load_priors(os.path.join(run.path, "priors.toml"))
-        except Exception:  # noqa: BLE001 (a run whose priors no longer load keeps the quantity bases)
-            prior = None
-    if at is not None and prior is not None:
-        import pandas as pd
-
+    (a period), a path counts as judgement where a knot marked judgement (its ``knot_basis``) can move
+    it up to that month: a knot on or before it, or the first after it, which closes the segment it is in
+    (as :meth:`dieroll.priors.Quantity.basis_at`)."""
+    out = {}
+    month = None
+    if at is not None:
         from ..selection import period_month
-        month = pd.Timestamp(period_month(at, run.summary["time"].values)).date()
-        out.update({n: q.basis_at(month) for n, q in prior.quantities.items() if n in out})
+        month = np.datetime64(period_month(at, run.summary["time"].values), "D")
+    for v, da in run.prior.data_vars.items():
+        if v.endswith("_claim"):
+            continue
+        basis = str(da.attrs.get("basis", "document"))
+        marks = list(np.atleast_1d(da.attrs.get("knot_basis", [])))
+        if basis != "judgement" and month is not None and da.ndim == 2 and len(marks) == da.shape[1]:
+            dates = np.array([np.datetime64(str(d)[:10], "D") for d in da[da.dims[1]].values])
+            reach = dates <= month
+            later = np.flatnonzero(~reach)
+            if later.size:
+                reach[later[0]] = True
+            if any(str(m) == "judgement" for m, r in zip(marks, reach) if r):
+                basis = "judgement"
+        out[v] = basis
     return out

@@ -130,7 +130,12 @@ class DrawsWriter:
             kd = f"{name}_knot"
             dates = [str(d) for d in q.knot_dates] if q.is_path else [str(prior.run.start)]
             icoords[kd] = np.array(dates, dtype=object)
-            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {**cf_attrs(q.units), "long_name": q.description, "basis": q.basis})
+            judged = {k.date for _, _, knots in (q.paths() if q.is_path else ()) for k in knots
+                      if k.basis == "judgement"}
+            inputs[name] = xr.Variable(("draw", kd), kn[:, k0:k0 + nk], {
+                **cf_attrs(q.units), "long_name": q.description, "basis": q.basis,
+                "knot_basis": ["judgement" if d in judged else "" for d in (q.knot_dates if q.is_path else ())]
+                or [""]})
         for i, name in enumerate(L.path_claim_names or ()):
             q = prior.quantities[name]
             inputs[f"{name}_claim"] = xr.Variable(
