@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DierollError", "Interrupted", "ModelError", "PriorsError", "Problem", "RunError", "RunStoreError"]
+__all__ = ["DierollError", "DierollWarning", "Interrupted", "ModelError", "PriorsError", "Problem", "RunError",
+           "RunStoreError"]
 
 
 class DierollError(ValueError):
@@ -85,6 +86,11 @@ class RunError(DierollError):
 
 class RunStoreError(DierollError):
     """A run folder is missing, partial or corrupt."""
+
+
+class DierollWarning(UserWarning):
+    """Something worth a second look that is not an error (e.g. a ``--set`` value a thousand times
+    off the priors' median); the command line prints it as ``dieroll: warning: ...``."""
 
 
 class Interrupted(KeyboardInterrupt):

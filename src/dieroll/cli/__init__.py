@@ -41,6 +41,22 @@ def build_parser():
     return p
 
 
+def _print_dieroll_warnings() -> None:
+    """Show a :class:`~dieroll.errors.DierollWarning` as one line, ``dieroll: warning: ...``."""
+    import warnings
+
+    from ..errors import DierollWarning
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DierollWarning):
+            print(f"dieroll: warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+    warnings.showwarning = show
+    warnings.simplefilter("always", DierollWarning)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``dieroll`` command."""
     parser = build_parser()
@@ -49,6 +65,7 @@ def main(argv=None) -> int:
     if labels and not getattr(args, "_takes_labels", False):
         parser.error("unrecognized arguments: " + " ".join(f"--{k} {v}" for k, v in labels.items()))
     args.labels = labels
+    _print_dieroll_warnings()
     try:
         return args.func(args)
     except PriorsError as exc:

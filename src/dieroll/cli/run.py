@@ -39,9 +39,10 @@ def add_parser(sub):
                         "smic_yield.ft=2x; repeatable; the shares are printed and recorded in the run's "
                         "priors.toml and manifest (default: none)")
     r.add_argument("--set", action="append", default=[], metavar="QUANTITY=VALUE",
-                   help="what-if: fix a quantity at VALUE, or give it a dist as a TOML inline table "
-                        "('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); repeatable; recorded like --weight "
-                        "(default: none)")
+                   help="what-if: fix a quantity at VALUE (15000000, 15_000_000 or 15M; suffixes k, M, B), or "
+                        "give it a dist as a TOML inline table ('smic_yield={family=\"beta\", mean=0.3, sd=0.05}'); "
+                        "repeatable; recorded like --weight; a value a thousand times off the priors' median is "
+                        "flagged (default: none)")
     r.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="use only the claims published by this date (weights renormalised), to see what the "
                         "evidence said then; the cut-off is recorded in the run and its footnotes (default: all "

@@ -19,7 +19,8 @@ import tomllib
 
 from ..errors import PriorsError, Problem
 
-__all__ = ["parse_weight", "parse_set", "effective_weights", "what_if_title", "what_if_fragment", "apply_what_ifs"]
+__all__ = ["parse_weight", "parse_set", "effective_weights", "what_if_title", "what_if_fragment", "apply_what_ifs",
+           "magnitude_warnings", "SUFFIXES"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CLAIM = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
@@ -106,20 +107,62 @@ def effective_weights(prior, weights) -> dict[str, dict[str, float]]:
     return out
 
 
+#: Suffixes a ``--set`` number may carry: ``15M`` is 15,000,000.
+SUFFIXES = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9}
+_SUFFIXED = re.compile(r"^\s*([+-]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKMBG])\s*$")
+
+
 def parse_set(text: str):
-    """``"packaging_yield=0.8"`` -> ``("packaging_yield", 0.8)``; a TOML inline table gives a dist."""
+    """``"packaging_yield=0.8"`` -> ``("packaging_yield", 0.8)``; ``"hbm_stockpile=15M"`` ->
+    ``("hbm_stockpile", 15_000_000.0)`` (suffixes k, M, B or G); a TOML inline table gives a dist."""
     name, sep, rhs = str(text).partition("=")
     name = name.strip()
     if not sep or not _NAME.match(name) or not rhs.strip():
-        raise _bad("--set", text, "write QUANTITY=VALUE, e.g. packaging_yield=0.8, or QUANTITY={family = "
-                   "\"beta\", mean = 0.3, sd = 0.05}")
+        raise _bad("--set", text, "write QUANTITY=VALUE, e.g. packaging_yield=0.8 or hbm_stockpile=15M, or "
+                   "QUANTITY={family = \"beta\", mean = 0.3, sd = 0.05}")
+    m = _SUFFIXED.match(rhs)
+    if m:
+        try:
+            return name, float(m.group(1).replace("_", "")) * SUFFIXES[m.group(2)]
+        except ValueError:
+            pass
     try:
         value = tomllib.loads(f"v = {rhs.strip()}")["v"]
     except tomllib.TOMLDecodeError:
-        raise _bad("--set", text, "the value must be a number or a TOML inline table of a dist") from None
+        raise _bad("--set", text, "the value must be a number (15000000, 15_000_000 or 15M; suffixes k, M, B) or "
+                   "a TOML inline table of a dist") from None
     if isinstance(value, bool) or not isinstance(value, (int, float, dict)):
-        raise _bad("--set", text, "the value must be a number or a TOML inline table of a dist")
+        raise _bad("--set", text, "the value must be a number (15000000, 15_000_000 or 15M; suffixes k, M, B) or "
+                   "a TOML inline table of a dist")
     return name, value
+
+
+def magnitude_warnings(prior, sets=(), values: dict | None = None, factor: float = 1e3) -> list[str]:
+    """A line for each ``--set`` number more than ``factor`` times above or below the median the
+    priors give the quantity (at its first knot for a path): a likely slip of units, such as
+    ``hbm_stockpile=15`` meant as 15 million."""
+    given = [(text, *parse_set(text)) for text in sets] + [(f"{q}={v!r}", q, v) for q, v in (values or {}).items()]
+    out = []
+    for text, q, value in given:
+        have = prior.quantities.get(q)
+        if have is None or isinstance(value, dict) or not value or not math.isfinite(float(value)):
+            continue
+        try:
+            med = float(have.paths()[0][2][0].dist.ppf(0.5)) if have.is_path else float(have.ppf([0.5])[0])
+        except (ValueError, IndexError, TypeError):
+            continue
+        if not (med and math.isfinite(med)) or (med > 0) != (value > 0):
+            continue
+        ratio = abs(float(value) / med)
+        if ratio >= factor or ratio <= 1 / factor:
+            from ..text import human
+            side = "below" if ratio < 1 else "above"
+            hint = next((f"; if you meant {human(value * m)} write {q}={value:g}{s}" for s, m in
+                         (("k", 1e3), ("M", 1e6), ("B", 1e9)) if ratio < 1 and 0.1 <= abs(value * m / med) <= 10),
+                        "")
+            out.append(f"--set {text}: {value:g} is {ratio if ratio >= 1 else 1 / ratio:,.0f} times {side} the "
+                       f"median the priors give {q} ({human(med)} {have.units}){hint}")
+    return out
 
 
 #: The longest title a what-if derives (the change list is cut with an ellipsis).
@@ -136,7 +179,7 @@ def what_if_title(prior, weights=(), sets=(), values: dict | None = None) -> str
         parts.append(f"{q}: {claim} ×{w:g}" if times else f"{q}: {claim} {100 * w:g} %")
     for text in sets:
         q, value = parse_set(text)
-        parts.append(f"{q} = {value if not isinstance(value, dict) else ' '.join(str(text).partition('=')[2].split())}")
+        parts.append(f"{q} = {' '.join(str(text).partition('=')[2].split())}")  # as written: 15M, 0.7
     for q, value in (values or {}).items():
         parts.append(f"{q} = {value!r}")
     changes = "; ".join(parts)
@@ -180,6 +223,11 @@ def apply_what_ifs(prior, weights=(), sets=(), values: dict | None = None, title
     The run's title becomes ``title`` if given, else :func:`what_if_title` (the priors'
     title and the changes) when there are what-ifs."""
     frag = what_if_fragment(prior, weights, sets, values)
+    import warnings
+
+    from ..errors import DierollWarning
+    for line in magnitude_warnings(prior, sets, values):
+        warnings.warn(line, DierollWarning, stacklevel=2)
     if frag or title is not None:
         frag.setdefault("run", {})["title"] = title if title is not None else \
             what_if_title(prior, weights, sets, values)
