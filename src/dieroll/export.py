@@ -153,10 +153,13 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
         da = da.sel(sel) if sel else da
         mean = ds.get(f"{var}_mean")
         sd = ds.get(f"{var}_sd")
+        mcse = ds.get(f"{var}_quantile_mcse")
         if mean is not None and sel:
             mean = mean.sel(sel)
         if sd is not None and sel:
             sd = sd.sel(sel)
+        if mcse is not None and sel:
+            mcse = mcse.sel(sel)
         rest = [d for d in dims if d not in sel]
         combos = [{}]
         for d in rest:
@@ -180,6 +183,11 @@ def table(run, variables=None, *, at=None, by: str = "month", labels: dict | Non
                 f[quantile_column(q)] = _round(vals[:, j], digits)
             f["mean"] = _round((mean.sel(c) if c else mean).values[vidx], digits) if mean is not None else np.nan
             f["sd"] = _round((sd.sel(c) if c else sd).values[vidx], digits) if sd is not None else np.nan
+            if mcse is not None and 0.5 in qs:
+                m = (mcse.sel(c) if c else mcse).sel(quantile=0.5)
+                f["median_mcse"] = _round(np.asarray(m.values, dtype=float)[vidx], 2)
+            else:
+                f["median_mcse"] = np.nan
             f["units"] = units
             f["long_name"] = str(ds[var].attrs.get("long_name", "")).removesuffix(": quantiles")
             frames.append(f)

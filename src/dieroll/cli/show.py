@@ -34,5 +34,8 @@ def handle(args) -> int:
     print(f"{'':28}" + "".join(f"{str(t)[:7]:>26}" for t in want))
     for label, cells in rows:
         print(f"{label:28}" + "".join(f"{c:>26}" for c in cells))
-    print("\nmedian [5 %–95 %]")
+    from ..store import median_precision
+    worst = median_precision(ds, want)
+    print("\nmedian [5 %–95 %]" + ("" if worst is None else
+          f"; Monte Carlo standard error of these medians at most {worst[0]:.2%} ({worst[1]})"))
     return 0

@@ -144,6 +144,28 @@ def summary_bytes(ds: xr.Dataset) -> bytes:
         return out.to_netcdf(engine="h5netcdf", encoding=enc)
 
 
+def median_precision(ds, times=None) -> tuple[float, str] | None:
+    """The largest relative Monte Carlo standard error of the headline medians at ``times``
+    (``v_quantile_mcse`` over the median), and where: ``(0.0012, "China, inference at 2030-12")``;
+    None when the run stores no standard errors."""
+    if times is None:
+        all_t = ds["time"].values
+        times = [t for t in all_t if str(t)[5:7] == "12"] or [all_t[-1]]
+    worst = None
+    for var, sel, label in headlines(ds):
+        err = ds.get(f"{var}_quantile_mcse")
+        if err is None or var not in ds or any(d not in ds[var].dims for d in sel):
+            continue
+        for t in times:
+            med = float(ds[var].sel(**sel).sel(time=t, quantile=0.5))
+            e = float(err.sel(**sel).sel(time=t, quantile=0.5))
+            if med and np.isfinite(e) and np.isfinite(med):
+                r = abs(e / med)
+                if worst is None or r > worst[0]:
+                    worst = (r, f"{label} at {str(t)[:7]}")
+    return worst
+
+
 def headline_rows(ds, times=None, fmt=None):
     """``(label, [cell per time])`` for each headline series of the run's model
     (:func:`dieroll.selection.headlines`), each cell ``median [p5–p95]``; ``times``
