@@ -1,5 +1,6 @@
 """``--set`` values: SI suffixes (``15M``), and a warning when a number is a thousand times off the
 priors' median (a likely slip of units), on the command line and in the API."""
+import os
 import subprocess
 import sys
 import warnings
@@ -52,3 +53,19 @@ def test_the_command_line_prints_the_warning_as_one_line(tmp_path):
     assert r.stderr.startswith("dieroll: warning: --set hbm_stockpile=15: 15 is ") and r.stderr.count("\n") == 1
     title = dieroll.open_run(str(tmp_path / "s")).summary.attrs["title"]
     assert title.endswith("+ hbm_stockpile = 15")
+
+
+def test_check_prints_each_changed_input_beside_the_file_it_extends(capsys):
+    from dieroll.cli import main
+    from dieroll.cli._common import number
+    ft = os.path.join(os.path.dirname(BASELINE), "ft-yield.toml")
+    assert main(["check", ft, "--drivers", "0"]) == 0
+    out = capsys.readouterr().out
+    base = dieroll.load_priors(BASELINE).quantities["smic_yield"].ppf([0.05, 0.5, 0.95])
+    new = dieroll.load_priors(ft).quantities["smic_yield"].ppf([0.05, 0.5, 0.95])
+    assert f"changed from {BASELINE}" in out
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("smic_yield") and "->" in ln)
+    assert " / ".join(number(x) for x in base) in line and " / ".join(number(x) for x in new) in line
+    assert sum("  ->  " in ln for ln in out.splitlines()) == 1  # nothing else changed
+    assert main(["check", BASELINE, "--drivers", "0"]) == 0
+    assert "changed from" not in capsys.readouterr().out

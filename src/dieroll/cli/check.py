@@ -63,9 +63,44 @@ def handle(args) -> int:
         judged = [n for n, q in ps.quantities.items() if q.basis == "judgement"]
         if judged:
             print(f"  basis = \"judgement\" (no document behind the numbers): {', '.join(judged)}")
+        if len(ps.files) > 1:
+            _print_changes(ps, load_priors)
         if args.drivers:
             _print_drivers(ps, args)
     return status
+
+
+def _points(q):
+    """``(where, p5, p50, p95)`` of a quantity: a scalar's mixture, or a path's last knot (of the
+    heaviest claim's path, named, when paths compete)."""
+    if q.is_path:
+        cid, _, knots = max(q.paths(), key=lambda p: p[1])
+        k = knots[-1]
+        v = np.asarray(k.dist.ppf([0.05, 0.5, 0.95]), dtype=float)
+        return f"at {k.date:%Y-%m}" + (f" ({cid})" if cid else ""), *v
+    return "", *q.ppf([0.05, 0.5, 0.95])
+
+
+def _print_changes(ps, load) -> None:
+    """Every quantity a file changes from the file it extends, its 5/50/95 % beside the parent's."""
+    from ..text import printable
+    parent_path = ps.files[1]
+    try:
+        parent = load(parent_path)
+    except (PriorsError, DierollError) as exc:
+        print(f"  (not compared with {printable(parent_path)}: {str(exc).splitlines()[0]})")
+        return
+    changed = [n for n in ps.quantities if n in parent.quantities
+               and ps.resolved["quantities"][n] != parent.resolved["quantities"][n]]
+    if not changed:
+        print(f"  changes nothing from {printable(parent_path)}")
+        return
+    print(f"  changed from {printable(parent_path)} (p5 / p50 / p95, the parent's -> this file's):")
+    for n in changed:
+        a, b = _points(parent.quantities[n]), _points(ps.quantities[n])
+        where = b[0] if a[0] == b[0] else f"{a[0] or 'value'} -> {b[0] or 'value'}"
+        print(f"    {n:28} {where:10} {number(a[1])} / {number(a[2])} / {number(a[3])}  ->  "
+              f"{number(b[1])} / {number(b[2])} / {number(b[3])}")
 
 
 def _print_drivers(ps, args) -> None:
