@@ -39,3 +39,12 @@ def test_exports_carry_each_medians_error(run):
     for _, r in t.iterrows():
         e = float(ds["china_total_quantile_mcse"].sel(metric=r["metric"], time=f"{r['month']}-01", quantile=0.5))
         assert r["median_mcse"] == pytest.approx(float(f"{e:.2g}"), rel=1e-12)
+
+
+def test_the_report_states_the_error_of_its_headline_medians(run, tmp_path):
+    from dieroll.report import build_report
+    page = build_report(run)
+    ds = run.summary
+    times = [t for t in ds["time"].values if str(t)[5:7] == "12"]
+    worst = median_precision(ds, times)
+    assert f"The Monte Carlo standard error of these medians is at most {worst[0]:.2%} of the median" in page

@@ -332,7 +332,7 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     import jinja2
 
     from ..priors import load_priors
-    from ..store.summary import headline_rows
+    from ..store.summary import headline_rows, median_precision
     ds = run.summary
     a = ds.attrs
     run_path = getattr(run, "path", "RUN")
@@ -341,6 +341,8 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
         path = os.path.join(run_path, "priors.toml")
         prior = load_priors(path, catalog=spec.inputs if spec is not None else None)
     times, rows = headline_rows(ds, fmt=html_num)
+    worst = median_precision(ds, times)
+    precision = f"{worst[0]:.2%} of the median ({worst[1]})" if worst else ""
     groups = _charts(ds, run_path, published)
     pub_rows = None
     if published:
@@ -397,7 +399,8 @@ def build_report(run, *, published=None, compare=(), prior=None) -> str:
     t = ds["time"].values
     return env.get_template("report.html.j2").render(
         title=a.get("title", "dieroll run"), window=f"{str(t[0])[:7]} to {str(t[-1])[:7]}", prov=prov,
-        sections=sections, headline={"times": [str(x)[:7] for x in times], "rows": rows}, chart_groups=groups,
+        sections=sections, headline={"times": [str(x)[:7] for x in times], "rows": rows, "precision": precision},
+        chart_groups=groups,
         published=pub_rows, compare=cmp, disputes=disp, model=model, priors=_priors_rows(prior), priors_text=priors_text,
         prov_rows=prov_rows, regenerate=regenerate, css=css)
 
