@@ -240,21 +240,6 @@ def _checked(ds, e: Estimate):
     return select(ds, e.variable, labels, option="labels.{dim} =")
 
 
-def _pub_date(text: str):
-    """A publication date as the last day it could mean (``2025-09`` -> 2025-09-30), or None."""
-    import calendar
-    import datetime as dt
-    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", text or "")
-    if not m:
-        return None
-    y, mo = int(m.group(1)), int(m.group(2) or 12)
-    d = int(m.group(3) or calendar.monthrange(y, mo)[1])
-    try:
-        return dt.date(y, mo, d)
-    except ValueError:
-        return None
-
-
 def interval_score(lo: float, hi: float, x: float, alpha: float = 0.1) -> float:
     """The interval score of the central ``1 - alpha`` interval ``[lo, hi]`` at ``x``."""
     return (hi - lo) + 2.0 / alpha * max(lo - x, 0.0) + 2.0 / alpha * max(x - hi, 0.0)
@@ -288,8 +273,9 @@ def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
     DierollError
         An estimate names an output, label, metric, units or date the run does not have.
     """
+    from .selection import period_last_day
     ds = run.summary
-    cut = _pub_date(str(ds.attrs.get("evidence_as_of", "")))
+    cut = period_last_day(str(ds.attrs.get("evidence_as_of", "")))
     rows, problems, cols = [], [], []
     for e in estimates:
         where = f"{e.origin}: estimate {e.id}" if e.origin else f"estimate {e.id}"
@@ -322,7 +308,7 @@ def validate(run, estimates: list[Estimate]) -> pd.DataFrame:
             where = "p95 below it" if p95 <= hi else "p5 above it" if p05 > hi else where
         scored = e.kind in ("point", "range")
         score = interval_score(p05, p95, mid) if scored else math.nan
-        pub = _pub_date(e.published)
+        pub = period_last_day(e.published)
         rows.append({"id": e.id, "variable": e.variable,
                      "labels": ", ".join(f"{k}={v}" for k, v in e.labels.items()), "metric": e.metric,
                      "date": e.date, "published_on": e.published,

@@ -14,7 +14,7 @@ from .errors import DierollError
 
 __all__ = ["SelectionError", "label_dims", "label_default", "label_name", "label_colour", "label_attrs",
            "all_label_dims", "headline", "headlines", "declared_charts", "outputs", "select", "describe_labels",
-           "period_month", "YEAR_ENDS", "year_ends", "year_ends_only"]
+           "period_month", "period_last_day", "knots_reach", "YEAR_ENDS", "year_ends", "year_ends_only"]
 
 #: Dimensions that are never labels.
 _AXES = ("time", "quantile", "draw", "year", "period")
@@ -237,3 +237,29 @@ def period_month(at, times: np.ndarray, label: str = "at =") -> np.datetime64:
         read = "" if month else f" (read at {year}-{mo:02d})"
         raise DierollError(f"{label} {text}{read}: outside the run ({str(times[0])[:7]} .. {str(times[-1])[:7]})")
     return t
+
+
+def period_last_day(text):
+    """``"2025"``, ``"2025-09"`` or ``"2025-09-14"`` as the last day it can mean (2025-12-31,
+    2025-09-30, 2025-09-14), or None when it is not such a date: a publication known only to the
+    month or year is read as published by the period's end."""
+    import calendar
+    import datetime as dt
+    import re
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(text).strip())
+    if not m or not 1 <= int(m.group(2) or 12) <= 12:
+        return None
+    y, mo = int(m.group(1)), int(m.group(2) or 12)
+    try:
+        return dt.date(y, mo, int(m.group(3) or calendar.monthrange(y, mo)[1]))
+    except ValueError:
+        return None
+
+
+def knots_reach(dates, date) -> list[bool]:
+    """For a path's knot ``dates`` (sorted), which can move its values up to ``date``: every knot on
+    or before it, and the first after it (it closes the segment ``date`` is in)."""
+    reach = [d <= date for d in dates]
+    if not all(reach):
+        reach[reach.index(False)] = True
+    return reach

@@ -60,10 +60,10 @@ def bases_of(run, at: str | None = None) -> dict[str, str]:
     (a period), a path counts as judgement where a knot marked judgement (its ``knot_basis``) can move
     it up to that month: a knot on or before it, or the first after it, which closes the segment it is in
     (as :meth:`dieroll.priors.Quantity.basis_at`)."""
+    from ..selection import knots_reach, period_month
     out = {}
     month = None
     if at is not None:
-        from ..selection import period_month
         month = np.datetime64(period_month(at, run.summary["time"].values), "D")
     for v, da in run.prior.data_vars.items():
         if v.endswith("_claim"):
@@ -71,12 +71,8 @@ def bases_of(run, at: str | None = None) -> dict[str, str]:
         basis = str(da.attrs.get("basis", "document"))
         marks = list(np.atleast_1d(da.attrs.get("knot_basis", [])))
         if basis != "judgement" and month is not None and da.ndim == 2 and len(marks) == da.shape[1]:
-            dates = np.array([np.datetime64(str(d)[:10], "D") for d in da[da.dims[1]].values])
-            reach = dates <= month
-            later = np.flatnonzero(~reach)
-            if later.size:
-                reach[later[0]] = True
-            if any(str(m) == "judgement" for m, r in zip(marks, reach) if r):
+            dates = [np.datetime64(str(d)[:10], "D") for d in da[da.dims[1]].values]
+            if any(str(m) == "judgement" and r for m, r in zip(marks, knots_reach(dates, month))):
                 basis = "judgement"
         out[v] = basis
     return out

@@ -7,7 +7,8 @@ import textwrap
 
 from ..errors import DierollError
 
-__all__ = ["number", "shares_text", "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches",
+__all__ = ["number", "shares_text", "judgement_line",
+           "run_path", "add_run_argument", "open_named_run", "save_all", "size_inches",
            "dpi_value", "layout_of", "layout_command", "given_labels", "check_labels", "labels_command", "published_estimates", "Help", "add_command",
            "LABELS_HELP", "add_label_options", "take_labels", "add_layout_options"]
 
@@ -27,6 +28,13 @@ def open_named_run(args):
     from ..store import open_run
     path = run_path(args.run, args.runs_dir)
     return path, open_run(path)
+
+
+def judgement_line(driver, at) -> str:
+    """The warning printed when a judgement-basis quantity is among the top drivers at ``at``."""
+    return (f"! judgement drives this result: {driver.quantity} is driver #{driver.rank} (rank correlation "
+            f"{driver.rank_correlation:+.2f}) and rests on judgement up to {at} (basis = \"judgement\", on the "
+            "quantity or on a knot that reaches this month): no document gives those numbers")
 
 
 def shares_text(quantity) -> str:

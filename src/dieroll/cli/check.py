@@ -6,7 +6,8 @@ import sys
 import numpy as np
 
 from ..errors import DierollError, PriorsError
-from ._common import add_command, add_label_options, check_labels, given_labels, number, shares_text
+from ._common import (add_command, add_label_options, check_labels, given_labels, judgement_line, number,
+                      shares_text)
 
 NAME = "check"
 
@@ -130,9 +131,7 @@ def _print_drivers(ps, args) -> None:
           + ", ".join(f"{d.rank}. {d.quantity} {d.rank_correlation:+.2f}" + (" [judgement]" if d.basis == "judgement"
                                                                               else "") for d in ranked))
     for d in judgement_drivers(sens, bases):
-        print(f"  ! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
-              f"{d.rank_correlation:+.2f}) and rests on judgement up to {at} (basis = \"judgement\", on the "
-              "quantity or on a knot that reaches this month): no document gives those numbers")
+        print("  " + judgement_line(d, at))
 
 
 def _default_at(dates) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..errors import DierollError
 from ..defaults import MONTH
-from ._common import (add_command, add_label_options, add_layout_options, add_run_argument, check_labels,
+from ._common import (add_command, judgement_line, add_label_options, add_layout_options, add_run_argument, check_labels,
                       given_labels, labels_command, layout_command, layout_of, number, open_named_run, save_all)
 
 NAME = "disputes"
@@ -60,9 +60,7 @@ def handle(args) -> int:
     from ..analysis import bases_of, judgement_drivers
     screen = analysis.sensitivity(run, var, labels=labels, at=at, salib=False)
     for d in judgement_drivers(screen, bases_of(run, at)):
-        print(f"! judgement drives this result: {d.quantity} is driver #{d.rank} (rank correlation "
-              f"{d.rank_correlation:+.2f}) and rests on judgement up to {at} (basis = \"judgement\", on the "
-              "quantity or on a knot that reaches this month): no document gives those numbers")
+        print(judgement_line(d, at))
     layout = layout_of(args)
     if args.chart or args.sweep:
         import matplotlib

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._months import PathGrid
-from ..priors import PriorSet, copula_matrix
+from ..priors import PriorSet, copula_matrix, path_loading
 
 __all__ = ["InputLayout", "build_layout", "stream_id", "Dists", "ScalarInputs", "PathInputs", "PathClaims"]
 
@@ -66,33 +66,29 @@ class InputLayout:
     cop_idx: np.ndarray     # (m,) scalar indices in the copula
     cop_chol: np.ndarray    # (m, m) Cholesky factor
     # paths
-    pa_stream: np.ndarray   # (P,) uint64
-    pa_first: np.ndarray    # (P,) int64 first knot distribution; knots are consecutive
     pa_nk: np.ndarray       # (P,) int64
     pa_koff: np.ndarray     # (P,) int64 offset of the path's knots in the knot vector
-    pa_step: np.ndarray     # (K,) uint64 random-number step of each knot (absolute month)
-    pa_loading: np.ndarray  # (P,) sqrt of the knot equicorrelation
     pa_interp: np.ndarray   # (P,) int64
     pa_seg: np.ndarray      # (P, T) int64 left knot of each time step
     pa_frac: np.ndarray     # (P, T) position between left and right knot
     knot_months: list[np.ndarray]
     # the paths as sampled: one per model path, or one per claim of a path with competing claims
     # (its knots in columns after every model path's); the model reads pa_koff/pa_nk
-    sp_stream: np.ndarray = None
-    sp_first: np.ndarray = None
-    sp_nk: np.ndarray = None
-    sp_koff: np.ndarray = None
-    sp_step: np.ndarray = None
-    sp_loading: np.ndarray = None
-    sp_cop: np.ndarray = None
-    path_claims: PathClaims = None
-    path_claim_names: list = None   # the paths with competing claims, in claims-array column order
-    n_knot_cols: int = 0            # model knots plus the claims' own knots
+    sp_stream: np.ndarray   # (Ps,) uint64
+    sp_first: np.ndarray    # (Ps,) int64 first knot's distribution; knots are consecutive
+    sp_nk: np.ndarray       # (Ps,) int64
+    sp_koff: np.ndarray     # (Ps,) int64 offset of its knots in the knot vector
+    sp_step: np.ndarray     # (K,) uint64 random-number step of each knot column (absolute month)
+    sp_loading: np.ndarray  # (Ps,) sqrt of the knot equicorrelation
+    sp_cop: np.ndarray      # (Ps,) int64 row of the common factor in the copula, or -1
+    path_claims: PathClaims
+    path_claim_names: list  # the paths with competing claims, in claims-array column order
+    n_knot_cols: int        # model knots plus the claims' own knots
 
     @property
     def n_claim_cols(self) -> int:
         """Columns of the claims array: one per scalar, then one per path with competing claims."""
-        return self.n_scalars + len(self.path_claim_names or ())
+        return self.n_scalars + len(self.path_claim_names)
 
     @property
     def dists(self) -> Dists:
@@ -125,14 +121,17 @@ class InputLayout:
         return self.n_knot_cols
 
 
-def _interp_grid(months, n_steps):
-    t = np.arange(n_steps, dtype=float)
-    seg = np.clip(np.searchsorted(months, t, side="right") - 1, 0, max(len(months) - 2, 0))
+def _positions(months, t):
+    """For each time ``t`` (months after the run start): the left knot of its segment among
+    ``months`` and the fraction of the way to the next (held at 0 before the first knot and 1
+    after the last; all 0 for a single knot)."""
+    t = np.asarray(t, dtype=float)
     if len(months) == 1:
-        return np.zeros(n_steps, np.int64), np.zeros(n_steps)
+        return np.zeros(t.shape, np.int64), np.zeros(t.shape)
+    seg = np.clip(np.searchsorted(months, t, side="right") - 1, 0, len(months) - 2)
     left, right = months[seg], months[seg + 1]
-    frac = np.clip((t - left) / (right - left), 0.0, 1.0)
-    return seg.astype(np.int64), frac
+    return seg.astype(np.int64), np.clip((t - left) / (right - left), 0.0, 1.0)
+
 
 
 def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
@@ -155,7 +154,7 @@ def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
     for i, r in enumerate(cum_rows):
         sc_cum[i, : len(r)] = r
     T = prior.run.n_steps
-    pa_first, pa_nk, pa_koff, pa_step, pa_load, pa_interp, segs, fracs, months_list = ([] for _ in range(9))
+    pa_nk, pa_koff, steps, pa_interp, segs, fracs, months_list = ([] for _ in range(7))
     abs_month = lambda d: d.year * 12 + d.month - 1  # noqa: E731
     # the model's knot columns first (a path with competing claims: every claim's dates merged)
     model_knots = []
@@ -184,54 +183,46 @@ def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
                 from ..errors import RunError
                 raise RunError(f"quantities.{name}: competing claims on a quantity the model reads as a path "
                                "each give a [path] of knots, not a dist")
-        rho = 2.0 * np.sin(np.pi * rank / 6.0)
-        loading = np.sqrt(rho)
+        loading = path_loading(rank)
         knots = model_knots[p]
         pa_nk.append(len(knots))
         pa_koff.append(koff)
-        pa_load.append(loading)
         pa_interp.append(INTERP_CODES[interp])
         months = np.array([k[0] for k in knots])
         months_list.append(months)
-        s_, f_ = _interp_grid(months, T)
-        segs.append(s_)
-        fracs.append(f_)
+        seg, frac = _positions(months, np.arange(T))
+        segs.append(seg)
+        fracs.append(frac)
         if q.path_claims:
             i = len(pc_names)
             pc_names.append(name)
             pc["stream"].append(stream_id(name))
             pc["col"].append(len(scalar_names) + i)
             pc["cum"].append(np.cumsum([c.weight for c in q.claims]) / sum(c.weight for c in q.claims))
-            pa_first.append(len(specs))
             for ci, c in enumerate(q.claims):
-                own = np.array([k.month for k in c.knots])
                 sp["stream"].append(stream_id(name)); sp["first"].append(len(specs)); sp["nk"].append(len(c.knots))
                 sp["koff"].append(hidden); sp["load"].append(loading)
-                pa_step.extend((hidden + j, abs_month(k.date)) for j, k in enumerate(c.knots))
+                steps.extend((hidden + j, abs_month(k.date)) for j, k in enumerate(c.knots))
                 specs.extend(k.dist.kernel_spec() for k in c.knots)
-                for u, (mu, _) in enumerate(knots):
-                    if len(own) == 1:
-                        a = b = 0; w = 0.0
-                    else:
-                        a = int(np.clip(np.searchsorted(own, mu, side="right") - 1, 0, len(own) - 2))
-                        b = a + 1
-                        w = float(np.clip((mu - own[a]) / (own[b] - own[a]), 0.0, 1.0))
+                # each merged knot from the claim's own knots, as the model would interpolate the claim
+                seg, frac = _positions(np.array([k.month for k in c.knots]), months)
+                last = len(c.knots) - 1
+                for u, (a, w) in enumerate(zip(seg, frac)):
                     inst["pc"].append(i); inst["claim"].append(ci); inst["dst"].append(koff + u)
-                    inst["a"].append(hidden + a); inst["b"].append(hidden + b); inst["w"].append(w)
-                    inst["kind"].append(INTERP_CODES[interp])
+                    inst["a"].append(hidden + a); inst["b"].append(hidden + min(a + 1, last))
+                    inst["w"].append(float(w)); inst["kind"].append(INTERP_CODES[interp])
                 hidden += len(c.knots)
         else:
-            pa_first.append(len(specs))
             sp["stream"].append(stream_id(name)); sp["first"].append(len(specs)); sp["nk"].append(len(knots))
             sp["koff"].append(koff); sp["load"].append(loading)
-            pa_step.extend((koff + j, k[1]) for j, k in enumerate(knots))
+            steps.extend((koff + j, k[1]) for j, k in enumerate(knots))
             if q.is_path:
                 specs.extend(k.dist.kernel_spec() for k in q.knots)
             else:
                 specs.append(q.claims[0].dist.kernel_spec())
         koff += len(knots)
     step_by_col = np.zeros(hidden, dtype=np.uint64)
-    for col, st in pa_step:
+    for col, st in steps:
         step_by_col[col] = st
     C2 = max((len(r) for r in pc["cum"]), default=1)
     pc_cum = np.ones((len(pc_names), C2))
@@ -265,7 +256,6 @@ def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
         cop_idx.append(-(subs[0] + 1))
         sp_cop[subs] = a
     if members:
-        from ..priors.copula import path_loading
         m, _ = copula_matrix([c for c in prior.correlations if c.a in members and c.b in members], members,
                              {n: path_loading(prior.quantities[n].knot_rank) for n in corr_paths})
         chol = np.linalg.cholesky(m)
@@ -279,10 +269,8 @@ def build_layout(prior: PriorSet, scalar_names, path_names) -> InputLayout:
         sc_stream=np.array(sc_stream, dtype=np.uint64), sc_first=np.array(sc_first, dtype=np.int64),
         sc_ncl=np.array(sc_ncl, dtype=np.int64), sc_cum=sc_cum,
         cop_idx=np.array(cop_idx, dtype=np.int64), cop_chol=chol,
-        pa_stream=np.array([stream_id(n) for n in path_names], dtype=np.uint64),
-        pa_first=np.array(pa_first, dtype=np.int64), pa_nk=np.array(pa_nk, dtype=np.int64),
-        pa_koff=np.array(pa_koff, dtype=np.int64), pa_step=step_by_col,
-        pa_loading=np.array(pa_load, dtype=float), pa_interp=np.array(pa_interp, dtype=np.int64),
+        pa_nk=np.array(pa_nk, dtype=np.int64), pa_koff=np.array(pa_koff, dtype=np.int64),
+        pa_interp=np.array(pa_interp, dtype=np.int64),
         sp_stream=np.array(sp["stream"], dtype=np.uint64), sp_first=np.array(sp["first"], dtype=np.int64),
         sp_nk=np.array(sp["nk"], dtype=np.int64), sp_koff=np.array(sp["koff"], dtype=np.int64),
         sp_step=step_by_col, sp_loading=np.array(sp["load"], dtype=float), sp_cop=sp_cop,

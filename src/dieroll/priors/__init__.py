@@ -6,12 +6,12 @@ import re
 
 from ..catalog import InputSpec
 from ..errors import PriorsError, Problem
-from .copula import copula_matrix
+from .copula import copula_matrix, path_loading
 from .extends import resolve
 from .prior_set import Claim, Correlation, Knot, PriorSet, Quantity, RunSettings
 from .validate import build_prior_set
 
-__all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix",
+__all__ = ["Claim", "Correlation", "Knot", "PriorSet", "Quantity", "RunSettings", "copula_matrix", "path_loading",
            "extend_priors", "load_priors", "model_reference"]
 
 _OWN = object()

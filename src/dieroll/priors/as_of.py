@@ -55,8 +55,7 @@ def apply_as_of(prior, date):
     dropped: dict[str, list[str]] = {}
     for name, q in prior.quantities.items():
         key = f"quantities.{name}"
-        single = not (len(q.claims) > 1 or q.path_claims or (q.claims and q.claims[0].id != "only"))
-        if single:
+        if q.single_source:
             if q.date is None:
                 if q.basis != "judgement":
                     problems.append(Problem(prior.path, key, f"has no date: --as-of needs the publication date of "

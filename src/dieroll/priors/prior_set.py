@@ -85,25 +85,21 @@ class Quantity:
         segment ``date`` is in); else ``"document"``."""
         if self.basis == "judgement" or not self.is_path:
             return self.basis
+        from ..selection import knots_reach
         for _, _, knots in self.paths():
-            after = [k for k in knots if k.date > date]
-            reach = [k for k in knots if k.date <= date] + after[:1]
-            if any(k.basis == "judgement" for k in reach):
+            if any(k.basis == "judgement" and r for k, r in zip(knots, knots_reach([k.date for k in knots], date))):
                 return "judgement"
         return self.basis
 
-    def knot_basis(self, knot: Knot) -> str:
-        """Where a knot's numbers come from: its own ``basis``, else the quantity's."""
-        return knot.basis or self.basis
+    @property
+    def single_source(self) -> bool:
+        """True for one dist or one path with its source on the quantity (no claims of its own)."""
+        return not self.claims or [c.id for c in self.claims] == ["only"]
 
     @property
     def dates(self) -> tuple[dt.date | None, ...]:
         """The publication date of each claim (a single dist or path: the quantity's)."""
-        if len(self.claims) == 1 and self.claims[0].id == "only":
-            return (self.date,)
-        if not self.claims:
-            return (self.date,)
-        return tuple(c.date for c in self.claims)
+        return (self.date,) if self.single_source else tuple(c.date for c in self.claims)
 
     @property
     def weights(self) -> np.ndarray:

@@ -18,6 +18,7 @@ import tomli_w
 from ..catalog import InputSpec
 from ..distributions import Distribution, parse_dist
 from ..distributions.spec import finite_number as _num
+from ..selection import period_last_day
 from ..text import did_you_mean, first_unsafe, printable
 from .copula import check_correlations, max_rank_with_path, path_loading
 from .extends import Merged
@@ -246,7 +247,7 @@ def _check_range(dist: Distribution, spec: InputSpec | None, key, rep) -> bool:
     return True
 
 
-def _pub_date(v, key, rep, required=False):
+def _pub_date(v, key, rep):
     """A source's publication date: a TOML date (2025-03-07), or "YYYY-MM" / "YYYY" when only the month
     or year is known (read as the month's or year's last day, so that an as-of cut-off never takes a
     source before it could have been read).  Returns (ok, date or None)."""
@@ -255,11 +256,8 @@ def _pub_date(v, key, rep, required=False):
     date = None
     if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
         date = v
-    elif isinstance(v, str):
-        m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", v.strip())
-        if m and 1 <= int(m.group(2) or 12) <= 12:
-            y, mo = int(m.group(1)), int(m.group(2) or 12)
-            date = dt.date(y, mo, calendar.monthrange(y, mo)[1])
+    elif isinstance(v, str) and len(v.strip()) <= 7:  # a whole date is written as a TOML date
+        date = period_last_day(v)
     if date is None or not 1900 <= date.year <= 2200:
         rep(key, 'must be the source\'s publication date: a TOML date such as 2025-03-07 (no quotes), or '
             '"2025-09" or "2025" when only the month or year is known', v)
@@ -372,22 +370,12 @@ def _quantity(name, q, run, spec, rep):
 def _path_claims(name, key, q, run, spec, basis, out, ok, rep):
     """Competing claims on a path: each claim a weighted [path] of knots of its own, sharing the
     quantity's ``interpolate`` and ``knot_rank``."""
-    claims = _claims(key, q, spec, rep, run=run, paths=True)
+    interp, rank, good = _interp_rank(key, q, rep)
+    claims = _claims(key, q, spec, rep, run=run, interp=interp)
     if "source" not in q:
         rep(f"{key}.source", "missing: a path needs a source (what the claims are about)", None); ok = False
-    if claims is None or not ok:
+    if claims is None or not ok or not good:
         return None
-    made = _path(key, {**q, "source": "-", "path": {"2000-01": {"family": "fixed", "value": 1}}}, None, None, rep)
-    if made is None:
-        return None
-    _, interp, rank = made
-    if interp == "log":
-        for i, c in enumerate(claims):
-            for k in c.knots:
-                if k.dist.support()[0] < 0 or float(k.dist.cdf(0.0)) > 0:
-                    rep(f"{key}.claims[{i}].path.{k.date:%Y-%m}", "log interpolation needs knots that stay above 0",
-                        None)
-                    return None
     total = sum(c.weight for c in claims)
     claims = tuple(Claim(c.id, c.source, c.says, c.weight / total, None, c.date, c.knots) for c in claims)
     out.update({k: copy.deepcopy(q[k]) for k in ("source", "interpolate", "knot_rank", "claims", "weights")
@@ -396,7 +384,9 @@ def _path_claims(name, key, q, run, spec, basis, out, ok, rep):
                     knot_rank=rank, basis=basis), out
 
 
-def _claims(key, q, spec, rep, run=None, paths=False):
+def _claims(key, q, spec, rep, run=None, interp=None):
+    """The claims of ``q``: each with a dist, or, given the path's ``interp``, each with a [path]."""
+    paths = interp is not None
     cl = q["claims"]
     if not (isinstance(cl, list) and cl and all(isinstance(c, dict) for c in cl)):
         rep(f"{key}.claims", "must be a list of [[...claims]] tables", None)
@@ -428,11 +418,9 @@ def _claims(key, q, spec, rep, run=None, paths=False):
             if "dist" in c or "path" not in c:
                 rep(ck, "on a path every claim gives a [path] of knots (and no dist)", None); ok = False
             else:
-                made = _path(ck, {"source": "-", "path": c["path"], "reasoning": q.get("reasoning")}, run, spec, rep)
-                if made is None:
+                knots = _knots(ck, c["path"], run, spec, interp, q.get("reasoning"), rep)
+                if knots is None:
                     ok = False
-                else:
-                    knots = made[0]
         elif "dist" not in c:
             rep(f"{ck}.dist", "missing" + (" (a claim with a path belongs to a quantity the model reads as a path)"
                                             if "path" in c else ""), None); ok = False
@@ -489,10 +477,9 @@ def _knot_date(s, run):
     return date, month
 
 
-def _path(key, q, run, spec, rep):
+def _interp_rank(key, q, rep):
+    """A path's ``interpolate`` and ``knot_rank``, reported when bad: ``(interp, rank, ok)``."""
     ok = True
-    if not _text(q.get("source")):
-        rep(f"{key}.source", "missing: a path needs a source (document, date, what it says)", None); ok = False
     interp = q.get("interpolate", "linear")
     if interp not in _INTERP:
         rep(f"{key}.interpolate", f"must be one of {', '.join(_INTERP)}{_suggest(interp, _INTERP)}", interp)
@@ -501,10 +488,16 @@ def _path(key, q, run, spec, rep):
     if not (_num(rank) and 0.0 <= rank < 1.0):
         rep(f"{key}.knot_rank", "must be a rank correlation from 0 (independent knots) to below 1", rank)
         ok = False
-    p = q["path"]
+    return interp, rank, ok
+
+
+def _knots(key, p, run, spec, interp, reasoning, rep):
+    """The knots of a ``[path]`` table at ``key``, or None after reporting its problems; ``reasoning``
+    is the quantity's, which a judgement knot may rely on."""
     if not (isinstance(p, dict) and p):
         rep(f"{key}.path", 'must be a table of knots: "YYYY-MM" = { family = ..., ... }', p)
         return None
+    ok = True
     knots, last = [], None
     for ds, table in p.items():
         kk = f"{key}.path.{ds}"
@@ -524,7 +517,7 @@ def _path(key, q, run, spec, rep):
             kbasis = table.get("basis", "")
             if kbasis and kbasis not in BASES:
                 rep(f"{kk}.basis", f"must be one of {', '.join(BASES)}", kbasis); ok = False
-            if kbasis == "judgement" and not _text(table.get("reasoning")) and not _text(q.get("reasoning")):
+            if kbasis == "judgement" and not _text(table.get("reasoning")) and not _text(reasoning):
                 rep(f"{kk}.reasoning", 'missing: a knot with basis = "judgement" needs its reasoning (here or on '
                     "the quantity)", None); ok = False
             table = {k: v for k, v in table.items() if k not in _KNOT_EXTRA}
@@ -538,9 +531,18 @@ def _path(key, q, run, spec, rep):
             rep(kk, "log interpolation needs knots that stay above 0", None); ok = False
         knots.append(Knot(date, 0.0 if month is None else month, d, src if isinstance(src, str) else "",
                           kbasis if isinstance(kbasis, str) else ""))
-    if not ok:
+    return tuple(knots) if ok else None
+
+
+def _path(key, q, run, spec, rep):
+    ok = True
+    if not _text(q.get("source")):
+        rep(f"{key}.source", "missing: a path needs a source (document, date, what it says)", None); ok = False
+    interp, rank, good = _interp_rank(key, q, rep)
+    knots = _knots(key, q["path"], run, spec, interp, q.get("reasoning"), rep)
+    if knots is None or not ok or not good:
         return None
-    return tuple(knots), interp, float(rank)
+    return knots, interp, float(rank)
 
 
 def _correlations(cs, quantities, qdata, rep):

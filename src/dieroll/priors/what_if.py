@@ -64,8 +64,7 @@ def effective_weights(prior, weights) -> dict[str, dict[str, float]]:
         if have is None:
             problems.append(Problem("--weight", "", f"{text!r}: no quantity {q!r} in the priors"))
             continue
-        ids = [c.id for c in have.claims] if len(have.claims) > 1 or have.claims[:1] and have.claims[0].id != \
-            "only" else []
+        ids = [] if have.single_source else [c.id for c in have.claims]
         if claim not in ids:
             problems.append(Problem("--weight", "", f"{text!r}: {q} has no claim {claim!r}; "
                                     + (f"its claims are {', '.join(ids)}" if ids else "it has a single dist or "
